@@ -1,0 +1,101 @@
+"""The `listmgr` command line."""
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from listmgr import commands
+from listmgr.stack import Stack, StackError, StackOptions
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        result: int = arguments.run(arguments)
+    except (StackError, commands.CommandError) as error:
+        print(f"listmgr: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="listmgr", description="List manager: the local stack and its tools."
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, default=Path(".listmgr"), help="where stack.json lives (default .listmgr)"
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    up = sub.add_parser("up", help="run the whole stack locally until Ctrl-C")
+    up.add_argument("--config", type=Path, default=Path("serverless.yml"), help="the serverless.yml to run")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--aws-port", type=int, default=4566)
+    up.add_argument("--api-port", type=int, default=8000)
+    up.add_argument("--stage", default="dev")
+    up.add_argument("--region", default="us-east-1")
+    up.set_defaults(run=run_up)
+
+    send = sub.add_parser("send", help="put JSON lines (submissions or envelopes) onto the stream")
+    send.add_argument("file", help="a file of JSON lines, or - for standard input")
+    send.set_defaults(run=commands.send)
+
+    tail = sub.add_parser("tail", help="print the events on the stream as JSON lines")
+    tail.add_argument("--from", dest="start", choices=("trim-horizon", "latest"), default="trim-horizon")
+    tail.add_argument("--type", dest="pattern", default="*", help="only events whose type matches this glob")
+    tail.add_argument("--limit", type=int, default=None, help="stop after this many events")
+    tail.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
+    tail.set_defaults(run=commands.tail)
+
+    invoke = sub.add_parser("invoke", help="run a function's handler with a Lambda event against the stack")
+    invoke.add_argument(
+        "function", help="the function's key in serverless.yml (listener, trigger, api, admin)"
+    )
+    invoke.add_argument(
+        "--event", required=True, help="a JSON file with the Lambda event, or - for standard input"
+    )
+    invoke.set_defaults(run=commands.invoke)
+
+    db = sub.add_parser("db", help="the archive database")
+    db_sub = db.add_subparsers(required=True, metavar="ACTION")
+    migrate = db_sub.add_parser("migrate", help="create or update the archive schema")
+    migrate.set_defaults(run=commands.migrate)
+
+    return parser
+
+
+def run_up(arguments: argparse.Namespace) -> int:
+    stack = Stack(
+        StackOptions(
+            config=arguments.config,
+            state_dir=arguments.state_dir,
+            host=arguments.host,
+            aws_port=arguments.aws_port,
+            api_port=arguments.api_port,
+            stage=arguments.stage,
+            region=arguments.region,
+        )
+    )
+    stopping = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopping.set())
+    commands.configure_logging()
+    try:
+        stack.start()
+        print(commands.banner(stack.description, stack.resources), flush=True)
+        stopping.wait()
+        print("\nlistmgr: stopping...", flush=True)
+    finally:
+        stack.stop()
+    print("listmgr: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,237 @@
+"""The commands that work against a running stack: send, tail, invoke, db migrate."""
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any, TextIO
+
+import boto3
+
+from listmgr.resources import LocalResources
+from shared.events.codec import NotJson, dumps, loads
+from shared.events.decoders import is_submission
+from shared.events.partition import partition_key
+from shared.stream.connectors.archive import open_archive
+from shared.stream.connectors.kinesis import KinesisStream
+from shared.stream.publish import Outgoing, PublishOptions, publish
+
+
+class CommandError(RuntimeError):
+    """A command that cannot do what was asked; the message says why."""
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+
+
+def read_stack(state_dir: Path) -> dict[str, Any]:
+    path = state_dir / "stack.json"
+    try:
+        stack: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError as error:
+        raise CommandError(f"no running stack: {path} does not exist (start one with `make run`)") from error
+    return stack
+
+
+def aws_client(stack: Mapping[str, Any], service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=stack["aws_endpoint_url"],
+        region_name=stack["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def send(arguments: argparse.Namespace) -> int:
+    stack = read_stack(arguments.state_dir)
+    stream = KinesisStream(aws_client(stack, "kinesis"), stack["stream_name"])
+    with _open_input(arguments.file) as lines:
+        outgoing = [_outgoing(line, number) for number, line in _numbered(lines)]
+    unsent = publish(stream, outgoing, PublishOptions())
+    print(f"sent {len(outgoing) - len(unsent)} records to {stack['stream_name']}")
+    if unsent:
+        print(
+            f"listmgr: {len(unsent)} records could not be sent (lines {', '.join(map(str, unsent))})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _numbered(lines: TextIO) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield number, line.strip()
+
+
+def _outgoing(line: str, number: int) -> Outgoing:
+    """A line as a Kinesis record, keyed like the API keys it so one list's records stay in order.
+    A line that is not valid JSON is sent anyway: the listener sets it aside as a fault."""
+    try:
+        document = loads(line)
+    except NotJson:
+        print(f"listmgr: line {number} is not JSON; sending it as it is", file=sys.stderr)
+        document = None
+    return Outgoing(ref=number, partition_key=_partition_key(document, number), data=line.encode())
+
+
+def _partition_key(document: Any, number: int) -> str:
+    if isinstance(document, dict):
+        entity = document if is_submission(document) else document.get("update")
+        if (
+            isinstance(entity, dict)
+            and isinstance(entity.get("title"), str)
+            and isinstance(entity.get("user"), str)
+        ):
+            return partition_key(entity["title"], entity["user"])
+        if isinstance(document.get("partitionKey"), str) and document["partitionKey"]:
+            return str(document["partitionKey"])
+    return f"listmgr-send-{number}"
+
+
+class _open_input:  # noqa: N801 - used like open()
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.file: TextIO | None = None
+
+    def __enter__(self) -> TextIO:
+        if self.name == "-":
+            return sys.stdin
+        try:
+            self.file = Path(self.name).open(encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"cannot read {self.name}: {error.strerror}") from error
+        return self.file
+
+    def __exit__(self, *_: object) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def tail(arguments: argparse.Namespace) -> int:
+    stack = read_stack(arguments.state_dir)
+    kinesis = aws_client(stack, "kinesis")
+    stream = stack["stream_name"]
+    iterator_type = "TRIM_HORIZON" if arguments.start == "trim-horizon" else "LATEST"
+    iterators = {
+        shard["ShardId"]: kinesis.get_shard_iterator(
+            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType=iterator_type
+        )["ShardIterator"]
+        for shard in kinesis.list_shards(StreamName=stream)["Shards"]
+    }
+    deadline = None if arguments.timeout is None else time.monotonic() + arguments.timeout
+    printed = 0
+    while deadline is None or time.monotonic() < deadline:
+        received = False
+        for shard, iterator in list(iterators.items()):
+            response = kinesis.get_records(ShardIterator=iterator, Limit=1000)
+            iterators[shard] = response["NextShardIterator"]
+            for record in response["Records"]:
+                received = True
+                line = _event_line(record["Data"], arguments.pattern)
+                if line is None:
+                    continue
+                print(line, flush=True)
+                printed += 1
+                if arguments.limit is not None and printed >= arguments.limit:
+                    return 0
+        if not received:
+            time.sleep(0.25)
+    if arguments.limit is not None:
+        print(f"listmgr: timed out after {printed} of {arguments.limit} events", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _event_line(data: bytes, pattern: str) -> str | None:
+    """The record as one JSON line if it is an event envelope whose type matches."""
+    try:
+        document = loads(data)
+    except (NotJson, UnicodeDecodeError):
+        return None
+    if not isinstance(document, dict) or is_submission(document):
+        return None
+    event_type = document.get("type")
+    if not isinstance(event_type, str) or not fnmatchcase(event_type, pattern):
+        return None
+    return dumps(document)
+
+
+def invoke(arguments: argparse.Namespace) -> int:
+    stack = read_stack(arguments.state_dir)
+    with _open_input(arguments.event) as source:
+        try:
+            event = loads(source.read())
+        except NotJson as error:
+            raise CommandError(f"the event is not JSON: {error}") from error
+    os.environ.update(stack.get("environment") or {})
+    os.environ.update(
+        AWS_ENDPOINT_URL=stack["aws_endpoint_url"],
+        AWS_REGION=stack["region"],
+        AWS_DEFAULT_REGION=stack["region"],
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",
+    )
+    from listmgr import config as configuration  # noqa: PLC0415
+    from listmgr.functions import functions_of  # noqa: PLC0415
+
+    loaded = configuration.load(
+        stack["config"], configuration.Options(stage=stack["stage"], region=stack["region"])
+    )
+    functions = functions_of(loaded, stack["stage"], stack["region"])
+    if arguments.function not in functions:
+        raise CommandError(f"no function {arguments.function!r}; there are: {', '.join(sorted(functions))}")
+    response = functions[arguments.function].invoke(event)
+    print(dumps(response))
+    return 0
+
+
+def migrate(arguments: argparse.Namespace) -> int:
+    url = os.environ.get("LISTMGR_ARCHIVE_URL")
+    if not url:
+        stack_path = arguments.state_dir / "stack.json"
+        url = json.loads(stack_path.read_text()).get("archive_url") if stack_path.exists() else None
+    archive = open_archive(url or "sqlite:///.listmgr/archive.db")
+    try:
+        applied = archive.migrate()
+    finally:
+        archive.close()
+    print(f"archive {archive.describe}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+    return 0
+
+
+def banner(description: Mapping[str, Any], resources: LocalResources | None) -> str:
+    lines = [
+        "",
+        "list manager is running",
+        f"  API              {description.get('api_url') or '(no HTTP function)'}",
+        f"  AWS endpoint     {description['aws_endpoint_url']}  (region {description['region']})",
+        f"  event stream     {description.get('stream_name')}",
+        f"  table            {description.get('table_name')}",
+        f"  failure queue    {description.get('failure_queue_url')}",
+        f"  archive          {description.get('archive_url')}",
+    ]
+    for mapping in description.get("mappings", []):
+        lines.append(
+            f"  mapping          {mapping['type']} -> {mapping['function']} (batch {mapping['batchSize']})"
+        )
+    if resources and resources.skipped:
+        lines.append(f"  not emulated     {', '.join(f'{k} ({v})' for k, v in resources.skipped.items())}")
+    lines += [
+        f"  API key          {description.get('api_key')}",
+        "  stack.json       .listmgr/stack.json",
+        "",
+        'Try:  curl -s -X POST $API/lists -H "Authorization: Bearer $KEY" '
+        '-d \'{"title":"stats","user":"bill","type":"tally","entries":{"xp":83}}\'',
+        "Stop: Ctrl-C",
+    ]
+    return "\n".join(lines)

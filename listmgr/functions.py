@@ -1,0 +1,92 @@
+"""The functions of a serverless.yml, run in this process the way Lambda runs them.
+
+A handler `path/to/module.function` is imported relative to the serverless.yml's folder, and
+called with the event and a context object carrying what Lambda's does (function name, ARN,
+request id, remaining time). Calls to one function are serialized, as one Lambda container runs
+one invocation at a time.
+"""
+
+import importlib
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from listmgr.config import LOCAL_ACCOUNT
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _deadline: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class LocalFunction:
+    name: str
+    """The deployed name: service-stage-function."""
+    key: str
+    """The function's key under `functions:` in serverless.yml."""
+    handler_path: str
+    root: Path
+    region: str
+    memory: int = 1024
+    timeout: int = 6
+    _handler: Callable[[Any, Any], Any] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{LOCAL_ACCOUNT}:function:{self.name}"
+
+    def handler(self) -> Callable[[Any, Any], Any]:
+        if self._handler is None:
+            module_path, _, attribute = self.handler_path.rpartition(".")
+            root = str(self.root)
+            if root not in sys.path:
+                sys.path.insert(0, root)
+            module = importlib.import_module(module_path.replace("/", "."))
+            self._handler = getattr(module, attribute)
+        return self._handler
+
+    def invoke(self, event: Any) -> Any:
+        """The handler's response; its exception, if it raises, as Lambda reports a function error."""
+        handler = self.handler()
+        with self._lock:
+            context = LambdaContext(self.name, self.arn, self.memory, self.timeout)
+            return handler(event, context)
+
+
+def functions_of(config: Any, stage: str, region: str) -> dict[str, LocalFunction]:
+    provider = config.data.get("provider") or {}
+    return {
+        key: LocalFunction(
+            name=str(spec.get("name") or f"{config.service}-{stage}-{key}"),
+            key=key,
+            handler_path=str(spec["handler"]),
+            root=config.root,
+            region=region,
+            memory=int(spec.get("memorySize") or provider.get("memorySize") or 1024),
+            timeout=int(spec.get("timeout") or provider.get("timeout") or 6),
+        )
+        for key, spec in config.functions.items()
+        if "handler" in spec
+    }

@@ -1,0 +1,113 @@
+"""The resources of a serverless.yml, created on the local AWS endpoint.
+
+The `resources` section is deployed as it is, through moto's CloudFormation, so what runs locally
+is what deploys. Types the local endpoint has no use for or cannot emulate (alarms, API Gateway,
+event source mappings, which `listmgr up` runs itself) are left out and named in the banner.
+Every `!Ref` / `!GetAtt` the functions use (their event sources, their environment) is added as a
+stack output, so CloudFormation itself resolves them.
+"""
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from listmgr.config import ServerlessConfig
+
+LOCAL_TYPES = frozenset(
+    {
+        "AWS::Kinesis::Stream",
+        "AWS::DynamoDB::Table",
+        "AWS::SQS::Queue",
+        "AWS::SQS::QueuePolicy",
+        "AWS::SNS::Topic",
+        "AWS::SNS::Subscription",
+        "AWS::S3::Bucket",
+    }
+)
+PSEUDO_PARAMETERS = frozenset(
+    {"AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::Partition", "AWS::URLSuffix"}
+)
+INTRINSICS = ("Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::ImportValue")
+
+
+@dataclass
+class LocalResources:
+    stack_name: str
+    created: dict[str, str] = field(default_factory=dict)
+    """Logical id -> resource type, for what was created."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Logical id -> resource type, for what was left out."""
+    values: dict[str, Any] = field(default_factory=dict)
+    """json of an intrinsic expression -> its value."""
+
+    def resolve(self, value: Any) -> Any:
+        """`value` with every intrinsic expression replaced by what it resolved to (None when
+        it refers to a resource left out)."""
+        if isinstance(value, dict):
+            if len(value) == 1 and next(iter(value)) in INTRINSICS:
+                return self.values.get(_key(value))
+            return {key: self.resolve(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        return value
+
+
+def deploy(config: ServerlessConfig, cloudformation: Any, stack_name: str) -> LocalResources:
+    local = LocalResources(stack_name)
+    template_resources: dict[str, Any] = {}
+    for logical_id, resource in config.resources.items():
+        if resource.get("Type") in LOCAL_TYPES:
+            template_resources[logical_id] = resource
+            local.created[logical_id] = resource["Type"]
+        else:
+            local.skipped[logical_id] = str(resource.get("Type"))
+    expressions = {
+        _key(expression): expression
+        for expression in _intrinsics({"functions": config.functions, "environment": config.environment()})
+        if _references(expression) - PSEUDO_PARAMETERS <= set(template_resources)
+    }
+    outputs = {
+        f"Local{index}": {"Value": expression} for index, expression in enumerate(expressions.values())
+    }
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": template_resources, "Outputs": outputs}
+    cloudformation.create_stack(StackName=stack_name, TemplateBody=json.dumps(template))
+    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        raise RuntimeError(
+            f"local stack {stack_name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}"
+        )
+    by_name = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    keys = list(expressions)
+    local.values = {keys[int(name[len("Local") :])]: value for name, value in by_name.items()}
+    return local
+
+
+def _key(expression: Mapping[str, Any]) -> str:
+    return json.dumps(expression, sort_keys=True)
+
+
+def _intrinsics(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)) in INTRINSICS:
+            yield value
+            return
+        for item in value.values():
+            yield from _intrinsics(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _intrinsics(item)
+
+
+def _references(expression: Any) -> set[str]:
+    """The logical ids an intrinsic expression refers to."""
+    if isinstance(expression, dict):
+        if "Ref" in expression:
+            return {str(expression["Ref"])}
+        if "Fn::GetAtt" in expression:
+            target = expression["Fn::GetAtt"]
+            return {str(target[0] if isinstance(target, list) else str(target).split(".")[0])}
+        return set().union(*(_references(item) for item in expression.values()))
+    if isinstance(expression, list):
+        return set().union(*(_references(item) for item in expression))
+    return set()

@@ -1,0 +1,251 @@
+"""`listmgr up`: the whole stack on one machine.
+
+1. a local AWS endpoint: moto in server mode, in this process;
+2. the resources of serverless.yml's `resources` section, through moto's CloudFormation;
+3. the functions' environment, resolved against those resources;
+4. an event source mapping for every `- stream:` event, invoking handlers in this process;
+5. the WSGI app of any function with HTTP events, on a real WSGI server;
+6. `.listmgr/stack.json` describing all of it, removed again on the way out.
+"""
+
+import json
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from listmgr import config as configuration
+from listmgr.functions import LocalFunction, functions_of
+from listmgr.mapping import EventSourceMapping, StreamSource, sources_of
+from listmgr.resources import LocalResources, deploy
+from services.api.auth import hash_key, new_key
+from shared.stream.connectors.archive import open_archive
+
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+HTTP_EVENTS = ("httpApi", "http")
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    config: Path = Path("serverless.yml")
+    state_dir: Path = Path(".listmgr")
+    host: str = "127.0.0.1"
+    aws_port: int = 4566
+    api_port: int = 8000
+    stage: str = "dev"
+    region: str = "us-east-1"
+
+
+@dataclass
+class Stack:
+    options: StackOptions
+    config: configuration.ServerlessConfig | None = None
+    resources: LocalResources | None = None
+    functions: dict[str, LocalFunction] = field(default_factory=dict)
+    mappings: list[EventSourceMapping] = field(default_factory=list)
+    description: dict[str, Any] = field(default_factory=dict)
+    api_key: str = ""
+    environment: dict[str, str] = field(default_factory=dict)
+    """What the functions' environment resolved to; `listmgr invoke` runs handlers with it."""
+    _stoppers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.options.host}:{self.options.aws_port}"
+
+    def start(self) -> None:
+        options = self.options
+        for port, what in ((options.aws_port, "the AWS endpoint"), (options.api_port, "the API")):
+            _require_free(options.host, port, what)
+        os.environ.update(LOCAL_CREDENTIALS)
+        os.environ.update(
+            AWS_ENDPOINT_URL=self.endpoint_url, AWS_DEFAULT_REGION=options.region, AWS_REGION=options.region
+        )
+        os.environ.setdefault("AWS_XRAY_CONTEXT_MISSING", "IGNORE_ERROR")
+        self._start_moto()
+        self.config = configuration.load(
+            options.config, configuration.Options(stage=options.stage, region=options.region)
+        )
+        self.resources = deploy(
+            self.config, self.client("cloudformation"), f"{self.config.service}-{options.stage}"
+        )
+        self._export_environment()
+        self._migrate_archive()
+        self.functions = functions_of(self.config, options.stage, options.region)
+        self._start_mappings()
+        self._start_http()
+        self._write_description()
+
+    def stop(self) -> None:
+        for stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception:
+                logging.getLogger("listmgr").exception("while stopping")
+        self._stoppers.clear()
+        (self.options.state_dir / "stack.json").unlink(missing_ok=True)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service, endpoint_url=self.endpoint_url, region_name=self.options.region, **_credentials()
+        )
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer  # noqa: PLC0415 - heavy; only `up` needs it
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        server = ThreadedMotoServer(ip_address=self.options.host, port=self.options.aws_port, verbose=False)
+        server.start()
+        self._stoppers.append(server.stop)
+
+    def _export_environment(self) -> None:
+        assert self.config is not None and self.resources is not None
+        environment = self.resources.resolve(self.config.environment())
+        self.environment = {name: str(value) for name, value in environment.items() if value is not None}
+        os.environ.update(self.environment)
+        self.api_key = self._dev_api_key()
+        os.environ["LISTMGR_API_KEYS"] = json.dumps(
+            [{"name": "dev", "sha256": hash_key(self.api_key), "admin": True}]
+        )
+
+    def _migrate_archive(self) -> None:
+        url = os.environ.get("LISTMGR_ARCHIVE_URL")
+        if url:
+            archive = open_archive(url)
+            try:
+                archive.migrate()
+            finally:
+                archive.close()
+
+    def _dev_api_key(self) -> str:
+        """The local admin key: made once, kept in the state folder so it survives restarts."""
+        path = self.options.state_dir / "api-key"
+        if path.exists():
+            return path.read_text().strip()
+        self.options.state_dir.mkdir(parents=True, exist_ok=True)
+        key = new_key()
+        path.write_text(key + "\n")
+        path.chmod(0o600)
+        return key
+
+    def _start_mappings(self) -> None:
+        assert self.config is not None and self.resources is not None
+        clients = {name: self.client(name) for name in ("kinesis", "dynamodbstreams", "sqs", "sns")}
+        for key, spec in self.config.functions.items():
+            for source in sources_of(key, spec.get("events") or [], self.resources.resolve):
+                mapping = EventSourceMapping(source, self.functions[key], clients, self.options.region)
+                mapping.start()
+                self.mappings.append(mapping)
+                self._stoppers.append(mapping.stop)
+
+    def _start_http(self) -> None:
+        assert self.config is not None
+        for key, spec in self.config.functions.items():
+            if any(
+                isinstance(event, dict) and set(event) & set(HTTP_EVENTS)
+                for event in spec.get("events") or []
+            ):
+                app = _wsgi_app(self.functions[key])
+                if app is not None:
+                    self._serve(app)
+                    return
+
+    def _serve(self, app: Any) -> None:
+        from waitress import create_server  # noqa: PLC0415
+
+        server = create_server(
+            app, host=self.options.host, port=self.options.api_port, threads=8, ident="listmgr"
+        )
+        thread = threading.Thread(target=server.run, daemon=True, name="api")
+        thread.start()
+        self.description["api_url"] = f"http://{self.options.host}:{self.options.api_port}"
+        self._stoppers.append(server.close)
+
+    def _write_description(self) -> None:
+        assert self.resources is not None
+        physical = {
+            resource["LogicalResourceId"]: resource["PhysicalResourceId"]
+            for resource in self.client("cloudformation").describe_stack_resources(
+                StackName=self.resources.stack_name
+            )["StackResources"]
+        }
+        streams = [
+            physical[key] for key, kind in self.resources.created.items() if kind == "AWS::Kinesis::Stream"
+        ]
+        tables = [
+            physical[key] for key, kind in self.resources.created.items() if kind == "AWS::DynamoDB::Table"
+        ]
+        failure_queue = next((m.source.on_failure for m in self.mappings if m.source.on_failure), None)
+        queue_url = None
+        if failure_queue:
+            queue_url = self.client("sqs").get_queue_url(QueueName=failure_queue.rsplit(":", 1)[-1])[
+                "QueueUrl"
+            ]
+        self.description.update(
+            aws_endpoint_url=self.endpoint_url,
+            region=self.options.region,
+            stage=self.options.stage,
+            stream_name=os.environ.get("LISTMGR_STREAM") or (streams[0] if streams else None),
+            table_name=os.environ.get("LISTMGR_TABLE") or (tables[0] if tables else None),
+            failure_queue_url=queue_url,
+            api_key=self.api_key,
+            archive_url=os.environ.get("LISTMGR_ARCHIVE_URL"),
+            config=str(self.options.config.resolve()),
+            resources={key: physical.get(key) for key in self.resources.created},
+            functions={key: function.name for key, function in self.functions.items()},
+            environment=self.environment,
+            mappings=[_describe_mapping(m.source, m.function) for m in self.mappings],
+            pid=os.getpid(),
+        )
+        self.description.setdefault("api_url", None)
+        self.options.state_dir.mkdir(parents=True, exist_ok=True)
+        path = self.options.state_dir / "stack.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.description, indent=2) + "\n")
+        temporary.replace(path)
+
+
+def _describe_mapping(source: StreamSource, function: LocalFunction) -> dict[str, Any]:
+    return {
+        "function": function.key,
+        "type": source.kind,
+        "source": source.arn,
+        "batchSize": source.batch_size,
+    }
+
+
+def _wsgi_app(function: LocalFunction) -> Any:
+    module_path = function.handler_path.rpartition(".")[0].replace("/", ".")
+    function.handler()  # imports the module the way Lambda would
+    import importlib  # noqa: PLC0415
+
+    return getattr(importlib.import_module(module_path), "app", None)
+
+
+def _credentials() -> dict[str, str]:
+    return {
+        "aws_access_key_id": LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    }
+
+
+def _require_free(host: str, port: int, what: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise StackError(
+                f"port {host}:{port} for {what} is taken ({error.strerror}); "
+                "stop whatever uses it, or pick another port (listmgr up --help)"
+            ) from error

@@ -1,0 +1,67 @@
+"""The listener: Kinesis records in, lists materialized in DynamoDB and archived, exactly once.
+
+from_kinesis(event)  ->  materialize(RULES)  ->  publish_faults  ->  batch response
+"""
+
+import time
+from functools import cache
+from typing import Any
+
+from services.listener.rules import RULES
+from shared import bootstrap, logs, tracing
+from shared.events.decoders import from_kinesis
+from shared.settings import Settings
+from shared.stream.batch import batch_response
+from shared.stream.faults import publish_faults
+from shared.stream.flavors.materialize import MaterializeOptions, materialize
+from shared.stream.pipeline import Step, pipeline
+from shared.stream.publish import PublishOptions, Stream
+from shared.stream.unit_of_work import UnitOfWork
+
+logs.configure()
+tracing.trace_calls()
+
+
+@cache
+def _wiring() -> tuple[Settings, MaterializeOptions, Stream]:
+    settings = Settings.from_env()
+    options = MaterializeOptions(
+        table=bootstrap.list_table(settings), archive=bootstrap.archive(settings), dedup=settings.dedup
+    )
+    return settings, options, bootstrap.event_stream(settings)
+
+
+def listener(options: MaterializeOptions, stream: Stream, tags: dict[str, str | int]) -> Step:
+    return pipeline(
+        materialize(RULES, options),
+        publish_faults(stream, {**tags, "pipeline": "faults"}, PublishOptions()),
+    )
+
+
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    started = time.perf_counter()
+    settings, options, stream = _wiring()
+    tags: dict[str, str | int] = {
+        "source": "listener",
+        "stage": settings.stage,
+        "region": settings.region,
+        "functionname": getattr(context, "function_name", "listener"),
+    }
+    units = listener(options, stream, tags)(from_kinesis(event))
+    response = batch_response(units)
+    logs.log(
+        "listener batch",
+        **summary(units),
+        failedFrom=response["batchItemFailures"],
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    return response
+
+
+def summary(units: list[UnitOfWork]) -> dict[str, int]:
+    return {
+        "records": len(units),
+        "changes": sum(1 for unit in units if unit.change is not None and unit.fault is None),
+        "faults": sum(1 for unit in units if unit.fault is not None),
+        "failed": sum(1 for unit in units if unit.failed is not None),
+    }

@@ -1,0 +1,47 @@
+"""JSON in and out with exact numbers.
+
+Numbers are parsed as Decimal (never float), NaN and Infinity are refused, and on the way out a
+number is written as an integer where integral and as its exact decimal otherwise: 108.5, 0.3,
+never "108.5" and never 0.30000000000000004.
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import simplejson
+
+from shared.lists.numbers import plain
+
+
+class NotJson(ValueError):
+    """Text that is not a JSON document we accept."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise NotJson(f"{name} is not a finite number")
+
+
+def loads(text: str | bytes) -> Any:
+    try:
+        return simplejson.loads(text, use_decimal=True, parse_constant=_refuse_constant)
+    except simplejson.JSONDecodeError as error:
+        raise NotJson(f"not valid JSON: {error}") from error
+    except RecursionError as error:
+        raise NotJson("not valid JSON: nested too deeply") from error
+
+
+def dumps(value: Any) -> str:
+    return simplejson.dumps(
+        _plain_numbers(value), use_decimal=True, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def _plain_numbers(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, Mapping):
+        return {key: _plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_numbers(item) for item in value]
+    return value

@@ -1,0 +1,93 @@
+"""The submission document of the original sample, and the request to delete a user's list."""
+
+import unicodedata
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+
+from shared.lists import numbers
+from shared.lists.limits import MAX_ENTRIES_PER_SUBMISSION, MAX_NAME_LENGTH
+
+NAME_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]+$"
+
+
+def _no_control_characters(value: str) -> str:
+    for character in value:
+        category = unicodedata.category(character)
+        if category == "Cc":
+            raise ValueError(f"must not contain control characters (found U+{ord(character):04X})")
+        if category == "Cs":
+            raise ValueError("must be valid Unicode (found a lone surrogate)")
+    return value
+
+
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_NAME_LENGTH),
+    AfterValidator(_no_control_characters),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": NAME_PATTERN}),
+]
+"""A title, a user or an entry key: any non-empty Unicode string of at most 128 characters
+without control characters."""
+
+
+def _number(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a number")
+    # A float only reaches here from Python callers; its shortest repr is what they meant.
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _storable(value: Decimal) -> Decimal:
+    try:
+        return numbers.storable(value)
+    except numbers.NumberOutOfRange as error:
+        raise ValueError(str(error)) from error
+
+
+Number = Annotated[
+    Decimal,
+    BeforeValidator(_number),
+    AfterValidator(_storable),
+    WithJsonSchema({"type": "number"}),
+]
+"""A finite number DynamoDB can store exactly: at most 38 significant digits."""
+
+ListType = Literal["tally", "rank"]
+
+
+class ListRef(BaseModel):
+    """A user's list: the entity of a `list-delete-submitted` event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    title: Name
+    user: Name
+
+
+class Submission(ListRef):
+    """A list update: tally entries are added to the user's values, rank entries replace the
+    user's whole ranking."""
+
+    type: ListType
+    entries: Annotated[
+        dict[Name, Number],
+        Field(min_length=1, max_length=MAX_ENTRIES_PER_SUBMISSION),
+    ]
+
+    @model_validator(mode="after")
+    def _ranks_are_positive_integers(self) -> "Submission":
+        if self.type == "rank":
+            for key, value in self.entries.items():
+                if value <= 0 or value != value.to_integral_value():
+                    raise ValueError(f"rank of {key!r} must be a positive integer, not {value}")
+        return self

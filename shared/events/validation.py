@@ -1,0 +1,35 @@
+"""Turning a decoded document into a typed event, with a reason a person can act on when it
+is not one."""
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.events.envelope import EVENT_MODELS, Envelope
+
+
+class InvalidEvent(ValueError):
+    """A document that violates the schema of its event type."""
+
+
+def describe(error: ValidationError) -> str:
+    """'update.entries.xp: must be a number; update.user: String should have at least 1 character'"""
+    parts = []
+    for problem in error.errors(include_url=False):
+        where = ".".join(str(step) for step in problem["loc"]) or "document"
+        message = problem["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
+
+
+def parse_event(document: Any) -> Envelope:
+    """The typed event for `document`, whose `type` must be one of EVENT_MODELS."""
+    if not isinstance(document, dict):
+        raise InvalidEvent("an event must be a JSON object")
+    model = EVENT_MODELS.get(document.get("type"))  # type: ignore[arg-type]
+    if model is None:
+        raise InvalidEvent(f"unknown event type {document.get('type')!r}")
+    try:
+        return model.model_validate(document)
+    except ValidationError as error:
+        raise InvalidEvent(describe(error)) from error

@@ -1,0 +1,43 @@
+"""Configuration, read once at an entrypoint into a typed object and passed on from there."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from shared.lists.dedup import DedupSettings
+
+DEFAULT_ARCHIVE_URL = "sqlite:///.listmgr/archive.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "dev"
+    region: str = "us-east-1"
+    table_name: str = "list-manager-dev-lists"
+    stream_name: str = "list-manager-dev-events"
+    archive_url: str = DEFAULT_ARCHIVE_URL
+    archive_secret_arn: str | None = None
+    """A Secrets Manager secret whose JSON `password` replaces the archive URL's password."""
+    api_keys_secret_arn: str | None = None
+    api_keys: str | None = None
+    """API keys as JSON (see services/api/auth.py), when not read from a secret."""
+    dedup: DedupSettings = field(default_factory=DedupSettings)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        defaults = cls()
+        return cls(
+            stage=env.get("LISTMGR_STAGE", defaults.stage),
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
+            table_name=env.get("LISTMGR_TABLE", defaults.table_name),
+            stream_name=env.get("LISTMGR_STREAM", defaults.stream_name),
+            archive_url=env.get("LISTMGR_ARCHIVE_URL", defaults.archive_url),
+            archive_secret_arn=env.get("LISTMGR_ARCHIVE_SECRET_ARN") or None,
+            api_keys_secret_arn=env.get("LISTMGR_API_KEYS_SECRET_ARN") or None,
+            api_keys=env.get("LISTMGR_API_KEYS") or None,
+            dedup=DedupSettings(
+                window_hours=int(env.get("LISTMGR_DEDUP_WINDOW_HOURS", defaults.dedup.window_hours)),
+                max_ids=int(env.get("LISTMGR_DEDUP_MAX_IDS", defaults.dedup.max_ids)),
+            ),
+        )

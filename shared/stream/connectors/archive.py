@@ -1,0 +1,316 @@
+"""The archive: one row per accepted record, in MySQL (pymysql) or SQLite.
+
+`LISTMGR_ARCHIVE_URL` picks the database: `sqlite:///relative/path.db`, `sqlite:////absolute.db`
+or `mysql://user:password@host:port/db`. In AWS the password is not in the URL: it comes from the
+Secrets Manager secret the function is given (see `archive_from_settings`).
+
+The event id is the primary key, so a record archived twice is one row. Rows are written before
+the table changes they describe (write-ahead), each with the aggregate version and position it is
+stored at, which orders a title's records exactly as they were applied: history reads and replay
+follow that order.
+"""
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import astuple, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+import pymysql
+
+COLUMNS = (
+    "id",
+    "title",
+    "user_name",
+    "event_type",
+    "list_type",
+    "entries",
+    "timestamp",
+    "version",
+    "position",
+    "shard_id",
+    "sequence_number",
+    "partition_key",
+    "document",
+    "archived_at",
+)
+
+
+@dataclass(frozen=True)
+class ArchivedRecord:
+    id: str
+    title: str
+    user_name: str
+    event_type: str
+    list_type: str | None
+    entries: str | None
+    """The entries as JSON, exact numbers."""
+    timestamp: int
+    version: int
+    position: int
+    shard_id: str | None
+    sequence_number: str | None
+    partition_key: str | None
+    document: str
+    """The whole event envelope as JSON."""
+    archived_at: int
+
+
+class ArchiveUnavailable(RuntimeError):
+    """The database could not be reached or refused the statement: retry later."""
+
+
+class Connection(Protocol):
+    def cursor(self) -> Any: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    placeholder: str
+    upsert: str
+    """What follows the INSERT to refresh version and position of a row that is already there."""
+    migrations: Sequence[str]
+
+
+_MYSQL_TABLE = """
+CREATE TABLE IF NOT EXISTS archive (
+    id VARCHAR(256) NOT NULL PRIMARY KEY,
+    title VARCHAR(128) NOT NULL,
+    user_name VARCHAR(128) NOT NULL,
+    event_type VARCHAR(64) NOT NULL,
+    list_type VARCHAR(8) NULL,
+    entries LONGTEXT NULL,
+    timestamp BIGINT NOT NULL,
+    version BIGINT NOT NULL,
+    position INT NOT NULL,
+    shard_id VARCHAR(256) NULL,
+    sequence_number VARCHAR(128) NULL,
+    partition_key VARCHAR(256) NULL,
+    document LONGTEXT NOT NULL,
+    archived_at BIGINT NOT NULL,
+    KEY archive_by_title (title, version, position)
+) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin ENGINE=InnoDB
+"""
+
+_SQLITE_TABLE = """
+CREATE TABLE IF NOT EXISTS archive (
+    id TEXT NOT NULL PRIMARY KEY,
+    title TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    list_type TEXT,
+    entries TEXT,
+    timestamp INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    shard_id TEXT,
+    sequence_number TEXT,
+    partition_key TEXT,
+    document TEXT NOT NULL,
+    archived_at INTEGER NOT NULL
+)
+"""
+
+MYSQL = Dialect(
+    name="mysql",
+    placeholder="%s",
+    upsert="ON DUPLICATE KEY UPDATE version = VALUES(version), position = VALUES(position)",
+    migrations=(_MYSQL_TABLE,),
+)
+SQLITE = Dialect(
+    name="sqlite",
+    placeholder="?",
+    upsert="ON CONFLICT (id) DO UPDATE SET version = excluded.version, position = excluded.position",
+    migrations=(
+        _SQLITE_TABLE,
+        "CREATE INDEX IF NOT EXISTS archive_by_title ON archive (title, version, position)",
+    ),
+)
+
+
+class Archive:
+    """The archive on one connection, reconnecting once when the connection was lost."""
+
+    def __init__(self, dialect: Dialect, connect: Callable[[], Connection], describe: str) -> None:
+        self.dialect = dialect
+        self.describe = describe
+        self._connect = connect
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()
+
+    def migrate(self) -> list[str]:
+        """Brings the schema up to date; returns the migrations it applied."""
+        applied: list[str] = []
+        with self._cursor() as cursor:
+            cursor.execute(
+                "CREATE TABLE IF NOT EXISTS archive_migrations "
+                "(number INTEGER NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)"
+            )
+            cursor.execute("SELECT number FROM archive_migrations")
+            done = {int(row[0]) for row in cursor.fetchall()}
+            for number, statement in enumerate(self.dialect.migrations, start=1):
+                if number in done:
+                    continue
+                cursor.execute(statement)
+                cursor.execute(
+                    f"INSERT INTO archive_migrations (number, applied_at) VALUES ({self._marks(2)})",
+                    (number, int(time.time() * 1000)),
+                )
+                applied.append(f"{number}: {statement.split('(')[0].strip()}")
+        return applied
+
+    def record(self, rows: Sequence[ArchivedRecord]) -> None:
+        """Archives `rows` in one round trip. A row already there keeps its content and takes the
+        version and position given, which is where its record is about to be stored."""
+        if not rows:
+            return
+        statement = (
+            f"INSERT INTO archive ({', '.join(COLUMNS)}) VALUES ({self._marks(len(COLUMNS))}) "
+            f"{self.dialect.upsert}"
+        )
+        with self._cursor() as cursor:
+            cursor.executemany(statement, [astuple(row) for row in rows])
+
+    def forget(self, ids: Sequence[str]) -> None:
+        """Removes the rows of records that were archived but then turned out not to apply."""
+        if not ids:
+            return
+        with self._cursor() as cursor:
+            cursor.execute(f"DELETE FROM archive WHERE id IN ({self._marks(len(ids))})", tuple(ids))
+
+    def history(self, title: str, limit: int, before: tuple[int, int] | None = None) -> list[ArchivedRecord]:
+        """A title's records, newest first, starting after the (version, position) `before`."""
+        query = f"SELECT {', '.join(COLUMNS)} FROM archive WHERE title = {self.dialect.placeholder}"
+        params: list[Any] = [title]
+        if before is not None:
+            mark = self.dialect.placeholder
+            query += f" AND (version < {mark} OR (version = {mark} AND position < {mark}))"
+            params += [before[0], before[0], before[1]]
+        query += f" ORDER BY version DESC, position DESC LIMIT {int(limit)}"
+        with self._cursor() as cursor:
+            cursor.execute(query, tuple(params))
+            return [ArchivedRecord(*row) for row in cursor.fetchall()]
+
+    def in_order(self, batch_size: int = 1000) -> Iterator[ArchivedRecord]:
+        """Every record, title by title, in the order it was applied."""
+        query = f"SELECT {', '.join(COLUMNS)} FROM archive ORDER BY title, version, position"
+        with self._cursor() as cursor:
+            cursor.execute(query)
+            while rows := cursor.fetchmany(batch_size):
+                yield from (ArchivedRecord(*row) for row in rows)
+
+    def count(self) -> int:
+        with self._cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM archive")
+            return int(cursor.fetchone()[0])
+
+    def purge(self) -> None:
+        with self._cursor() as cursor:
+            cursor.execute("DELETE FROM archive")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _marks(self, count: int) -> str:
+        return ", ".join([self.dialect.placeholder] * count)
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        with self._lock:
+            try:
+                connection = self._live_connection()
+                cursor = connection.cursor()
+            except DRIVER_ERRORS as error:
+                self._drop_connection()
+                raise ArchiveUnavailable(f"archive {self.describe}: {error}") from error
+            try:
+                yield cursor
+                connection.commit()
+            except DRIVER_ERRORS as error:
+                self._drop_connection()
+                raise ArchiveUnavailable(f"archive {self.describe}: {error}") from error
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                cursor.close()
+
+    def _live_connection(self) -> Connection:
+        if self._connection is not None:
+            ping = getattr(self._connection, "ping", None)
+            if ping is not None:
+                # A Lambda container can sit idle past the server's wait_timeout.
+                ping(reconnect=True)
+            return self._connection
+        self._connection = self._connect()
+        return self._connection
+
+    def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with suppress(*DRIVER_ERRORS):
+                connection.close()
+
+
+DRIVER_ERRORS = (pymysql.err.MySQLError, sqlite3.Error)
+
+
+def open_archive(url: str, password: str | None = None) -> Archive:
+    """The archive at `url`; `password`, when given, overrides the URL's (from a secret)."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = Path(unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path))
+        return Archive(SQLITE, lambda: _connect_sqlite(path), f"sqlite:///{path}")
+    if parts.scheme in ("mysql", "mysql+pymysql"):
+        database = unquote(parts.path.lstrip("/")) or "listmgr"
+        if "`" in database:
+            raise ValueError(f"unsupported database name {database!r}")
+        settings: dict[str, Any] = {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 3306,
+            "user": unquote(parts.username or "root"),
+            "password": password if password is not None else unquote(parts.password or ""),
+            "database": database,
+        }
+        describe = f"mysql://{settings['user']}@{settings['host']}:{settings['port']}/{settings['database']}"
+        return Archive(MYSQL, lambda: _connect_mysql(settings), describe)
+    raise ValueError(
+        f"unsupported archive URL {url!r}: use sqlite:///path or mysql://user:password@host:port/db"
+    )
+
+
+def _connect_sqlite(path: Path) -> Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, check_same_thread=False, timeout=30)
+    connection.execute("PRAGMA journal_mode=WAL")
+    return connection
+
+
+def _connect_mysql(settings: dict[str, Any]) -> Connection:
+    options = {"charset": "utf8mb4", "connect_timeout": 5, "read_timeout": 30, "write_timeout": 30}
+    try:
+        connection: Connection = pymysql.connect(**settings, **options)
+    except pymysql.err.OperationalError as error:
+        if error.args[0] != UNKNOWN_DATABASE:
+            raise
+        # First run against a fresh server: the schema's database is the migrations' to create.
+        server = pymysql.connect(**{**settings, "database": None}, **options)
+        with server.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE IF NOT EXISTS `{settings['database']}` CHARACTER SET utf8mb4")
+        server.close()
+        connection = pymysql.connect(**settings, **options)
+    return connection
+
+
+UNKNOWN_DATABASE = 1049

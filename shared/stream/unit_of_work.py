@@ -1,0 +1,39 @@
+"""The unit of work: one stream record and what the steps of a pipeline learn about it.
+
+Steps never mutate a unit of work; each returns a new one with what it adds (`dataclasses.replace`).
+A unit that cannot be processed carries its `fault` instead of raising, so one bad record never
+takes its batch down.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.lists.changes import Change
+
+
+@dataclass(frozen=True)
+class UnitOfWork:
+    record: Mapping[str, Any]
+    """The Lambda event record, untouched."""
+    sequence_number: str
+    """The record's position in its shard: what batchItemFailures report."""
+    shard: str | None = None
+    event: Mapping[str, Any] | None = None
+    """The decoded event envelope, or for a DynamoDB Streams record the plain change."""
+    change: Change | None = None
+    """The list change a listener rule maps the event to."""
+    fault: str | None = None
+    """Why this record can never be processed."""
+    published: Mapping[str, Any] | None = None
+    """The event a trigger rule maps the record to."""
+    failed: str | None = None
+    """Why processing failed for a cause that may pass: this record and all after it are retried."""
+
+    @property
+    def event_id(self) -> str | None:
+        return self.event.get("id") if self.event else None
+
+    @property
+    def event_type(self) -> str | None:
+        return self.event.get("type") if self.event else None

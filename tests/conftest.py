@@ -1,0 +1,158 @@
+"""Fixtures shared by every layer of tests.
+
+- `aws`: a moto server in this process (one per session, on a free port) with the environment
+  boto3 needs; tests isolate themselves by stage, so every resource name is their own.
+- `deployed`: serverless.yml's resources deployed under a fresh stage.
+- `mysql_url`: a database of its own on the machine's MariaDB, dropped afterwards; skipped when
+  no server answers, unless LISTMGR_REQUIRE_MYSQL=1 (as in CI), which makes that a failure.
+- `archive`: the archive on SQLite and on MySQL (parametrized).
+"""
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pymysql
+import pytest
+
+from listmgr import config as configuration
+from listmgr.resources import LocalResources, deploy
+from shared.stream.connectors.archive import Archive, open_archive
+
+ROOT = Path(__file__).resolve().parent.parent
+MYSQL_URL = os.environ.get("LISTMGR_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Aws:
+    endpoint_url: str
+    region: str = "us-east-1"
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[Aws]:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    saved = {name: os.environ.get(name) for name in _AWS_ENVIRONMENT}
+    os.environ.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+    )
+    yield Aws(endpoint)
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+_AWS_ENVIRONMENT = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    aws: Aws
+    stage: str
+    resources: LocalResources
+    table_name: str
+    stream_name: str
+    queue_name: str
+
+
+@pytest.fixture
+def deployed(aws: Aws) -> Deployed:
+    """The project's resources under a stage of this test's own."""
+    stage = "t" + uuid.uuid4().hex[:10]
+    loaded = configuration.load(ROOT / "serverless.yml", configuration.Options(stage=stage))
+    resources = deploy(loaded, aws.client("cloudformation"), f"{loaded.service}-{stage}")
+    return Deployed(
+        aws=aws,
+        stage=stage,
+        resources=resources,
+        table_name=f"{loaded.service}-{stage}-lists",
+        stream_name=f"{loaded.service}-{stage}-events",
+        queue_name=f"{loaded.service}-{stage}-stream-failures",
+    )
+
+
+def _mysql_reachable() -> bool:
+    try:
+        pymysql.connect(**_server_settings(), connect_timeout=2).close()
+    except pymysql.err.MySQLError:
+        return False
+    return True
+
+
+def _server_settings() -> dict[str, Any]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(MYSQL_URL)
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 3306,
+        "user": parts.username or "root",
+        "password": parts.password or "",
+    }
+
+
+@pytest.fixture
+def mysql_url() -> Iterator[str]:
+    if not _mysql_reachable():
+        if os.environ.get("LISTMGR_REQUIRE_MYSQL") == "1":
+            pytest.fail(f"MySQL is required (LISTMGR_REQUIRE_MYSQL=1) but {MYSQL_URL} does not answer")
+        pytest.skip(f"no MySQL server at {MYSQL_URL}")
+    database = "listmgr_test_" + uuid.uuid4().hex[:12]
+    yield f"{MYSQL_URL.rstrip('/')}/{database}"
+    connection = pymysql.connect(**_server_settings())
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{database}`")
+    connection.close()
+
+
+@pytest.fixture(params=["sqlite", "mysql"])
+def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/archive.db"
+    else:
+        url = request.getfixturevalue("mysql_url")
+    opened = open_archive(url)
+    opened.migrate()
+    yield opened
+    opened.close()
