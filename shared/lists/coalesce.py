@@ -3,7 +3,8 @@
 The fold runs every change in order against the title's state, so the result is exactly what
 applying them one by one would give, and returns:
 - one outcome per change: applied, a duplicate of an id the user list already holds, or
-  rejected with the reason (a type conflict, a limit, a number out of range);
+  rejected with the reason (a type conflict, a limit, a number out of range). Rejected ids are
+  remembered like applied ones, so a rejection is final whatever happens to the list later;
 - the writes to make: each one the aggregate plus every user list changed since the previous
   write, to be stored atomically. A title touched by many users in one batch needs several writes,
   because one DynamoDB transaction holds at most 100 items.
@@ -19,7 +20,7 @@ from typing import Literal
 
 from shared.lists.aggregate import Aggregate, join, leave, swap, touch
 from shared.lists.changes import Change, Delete
-from shared.lists.dedup import DedupSettings, SeenWindow, prune, remember
+from shared.lists.dedup import DedupSettings, SeenWindow, digest, prune, remember
 from shared.lists.numbers import NumberOutOfRange
 from shared.lists.user_list import Rejected, UserList, submit
 
@@ -29,10 +30,14 @@ MAX_LISTS_PER_WRITE = 99
 
 @dataclass(frozen=True)
 class Slot:
-    """What a user-list item holds: the list (None once deleted) and the ids applied to it."""
+    """What a user-list item holds: the list (None once deleted), the ids of the changes that
+    reached it (applied or rejected) and, for the rejected ones, why."""
 
     user_list: UserList | None = None
     seen: SeenWindow = field(default_factory=SeenWindow)
+    rejected: Mapping[bytes, str] = field(default_factory=dict)
+    """Digest of a rejected change's id -> the reason. A rejection is final: a record delivered
+    again is rejected again for the same reason, even if the list has changed meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -95,25 +100,37 @@ def plan_title(
     for change in changes:
         slot = slots.get(change.user, Slot())
         if change.event_id in slot.seen:
-            outcomes.append(Outcome("duplicate"))
+            reason = slot.rejected.get(digest(change.event_id))
+            outcomes.append(Outcome("duplicate") if reason is None else Outcome("rejected", reason))
             continue
         try:
             next_aggregate, next_list = apply(aggregate, slot.user_list, change)
+            reason = None
         except (Rejected, NumberOutOfRange) as error:
-            outcomes.append(Outcome("rejected", str(error)))
-            continue
+            next_aggregate, next_list, reason = aggregate, slot.user_list, str(error)
         if change.user not in pending and len(pending) >= max_lists_per_write:
             writes.append(Write(state.title, version, aggregate, pending))
             version, pending, position = version + 1, {}, 0
-        seen = slot.seen if change.user in pending else prune(slot.seen, now_ms, dedup)
-        slots[change.user] = pending[change.user] = Slot(next_list, remember(seen, change.event_id, now_ms))
+        if change.user not in pending:
+            slot = _pruned(slot, now_ms, dedup)
+        rejected = dict(slot.rejected) if reason is None else {**slot.rejected, digest(change.event_id): reason}
+        slots[change.user] = pending[change.user] = Slot(next_list, remember(slot.seen, change.event_id, now_ms), rejected)
         aggregate = next_aggregate
-        outcomes.append(Outcome("applied", version=version + 1, position=position))
-        position += 1
+        if reason is not None:
+            outcomes.append(Outcome("rejected", reason))
+        else:
+            outcomes.append(Outcome("applied", version=version + 1, position=position))
+            position += 1
 
     if pending:
         writes.append(Write(state.title, version, aggregate, pending))
     return TitlePlan(writes, outcomes)
+
+
+def _pruned(slot: Slot, now_ms: int, dedup: DedupSettings) -> Slot:
+    """The slot without the ids (and rejection reasons) that left the dedup window."""
+    seen = prune(slot.seen, now_ms, dedup)
+    return Slot(slot.user_list, seen, {key: reason for key, reason in slot.rejected.items() if seen.holds(key)})
 
 
 def apply(

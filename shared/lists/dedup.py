@@ -29,7 +29,11 @@ class SeenWindow:
     """Hour number since the epoch -> digests of the ids applied in that hour."""
 
     def __contains__(self, event_id: object) -> bool:
-        return isinstance(event_id, str) and any(digest(event_id) in ids for ids in self.buckets.values())
+        return isinstance(event_id, str) and self.holds(digest(event_id))
+
+    def holds(self, key: bytes) -> bool:
+        """Whether the digest `key` is in the window."""
+        return any(key in ids for ids in self.buckets.values())
 
     def __len__(self) -> int:
         return sum(len(ids) for ids in self.buckets.values())

@@ -14,7 +14,6 @@ Only live aggregates carry the keys of the `titles` index, which lists the title
 """
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from shared.lists.aggregate import Aggregate, ranking
@@ -26,7 +25,7 @@ USER_LIST = "user-list"
 AGGREGATE = "aggregate"
 TITLES_INDEX = "titles"
 TITLES_PARTITION = "T"
-INTERNAL_ATTRIBUTES = ("pk", "sk", "kind", "version", "seen", "deleted", "expiresAt", "gsi1pk", "gsi1sk")
+DEDUP_ATTRIBUTES = ("seen", "rejected")
 
 
 def title_key(title: str) -> str:
@@ -61,6 +60,8 @@ def user_list_item(title: str, user: str, slot: Slot, version: int, expires_at: 
     item["version"] = version
     if slot.seen.buckets:
         item["seen"] = {str(hour): set(ids) for hour, ids in slot.seen.buckets.items()}
+    if slot.rejected:
+        item["rejected"] = {key.hex(): reason for key, reason in slot.rejected.items()}
     return item
 
 
@@ -153,16 +154,12 @@ def aggregate_entity(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def public_image(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """An item image for `raw`: every attribute but the dedup window, which is internal
-    bookkeeping of up to 64 KiB that no subscriber needs."""
+    """An item image for `raw`: every attribute but the dedup window, internal bookkeeping of up
+    to 64 KiB that no subscriber needs."""
     if item is None:
         return None
-    return {name: value for name, value in item.items() if name != "seen"}
+    return {name: value for name, value in item.items() if name not in DEDUP_ATTRIBUTES}
 
 
 def entity(item: Mapping[str, Any]) -> dict[str, Any]:
     return user_list_entity(item) if item["kind"] == USER_LIST else aggregate_entity(item)
-
-
-def as_decimal(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(value)
