@@ -21,9 +21,11 @@ from typing import Any
 import boto3
 
 from listmgr import config as configuration
+from listmgr import moto_server
 from listmgr.functions import LocalFunction, functions_of
-from listmgr.mapping import EventSourceMapping, StreamSource, sources_of
+from listmgr.mapping import EventSourceMapping
 from listmgr.resources import LocalResources, deploy
+from listmgr.sources import InvalidSource, StreamSource, sources_of
 from services.api.auth import hash_key, new_key
 from shared.stream.connectors.archive import open_archive
 
@@ -44,6 +46,9 @@ class StackOptions:
     api_port: int = 8000
     stage: str = "dev"
     region: str = "us-east-1"
+    endpoint_url: str | None = None
+    """An AWS endpoint already running (an external moto server, LocalStack): used instead of
+    starting moto, its resources created only if the stack is not there yet."""
 
 
 @dataclass
@@ -61,18 +66,22 @@ class Stack:
 
     @property
     def endpoint_url(self) -> str:
-        return f"http://{self.options.host}:{self.options.aws_port}"
+        return self.options.endpoint_url or f"http://{self.options.host}:{self.options.aws_port}"
 
     def start(self) -> None:
         options = self.options
-        for port, what in ((options.aws_port, "the AWS endpoint"), (options.api_port, "the API")):
+        ports = [(options.api_port, "the API")]
+        if not options.endpoint_url:
+            ports.append((options.aws_port, "the AWS endpoint"))
+        for port, what in ports:
             _require_free(options.host, port, what)
         os.environ.update(LOCAL_CREDENTIALS)
         os.environ.update(
             AWS_ENDPOINT_URL=self.endpoint_url, AWS_DEFAULT_REGION=options.region, AWS_REGION=options.region
         )
         os.environ.setdefault("AWS_XRAY_CONTEXT_MISSING", "IGNORE_ERROR")
-        self._start_moto()
+        if not options.endpoint_url:
+            self._start_moto()
         self.config = configuration.load(
             options.config, configuration.Options(stage=options.stage, region=options.region)
         )
@@ -101,11 +110,7 @@ class Stack:
         )
 
     def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer  # noqa: PLC0415 - heavy; only `up` needs it
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        server = ThreadedMotoServer(ip_address=self.options.host, port=self.options.aws_port, verbose=False)
-        server.start()
+        server = moto_server.start(self.options.host, self.options.aws_port)
         self._stoppers.append(server.stop)
 
     def _export_environment(self) -> None:
@@ -142,8 +147,18 @@ class Stack:
         assert self.config is not None and self.resources is not None
         clients = {name: self.client(name) for name in ("kinesis", "dynamodbstreams", "sqs", "sns")}
         for key, spec in self.config.functions.items():
-            for source in sources_of(key, spec.get("events") or [], self.resources.resolve):
-                mapping = EventSourceMapping(source, self.functions[key], clients, self.options.region)
+            try:
+                sources = sources_of(key, spec.get("events") or [], self.resources.resolve)
+            except InvalidSource as error:
+                raise StackError(f"{self.options.config}: {error}") from error
+            for source in sources:
+                mapping = EventSourceMapping(
+                    source,
+                    self.functions[key],
+                    clients,
+                    self.options.region,
+                    checkpoints=self.options.state_dir / "checkpoints",
+                )
                 mapping.start()
                 self.mappings.append(mapping)
                 self._stoppers.append(mapping.stop)
@@ -185,7 +200,10 @@ class Stack:
         tables = [
             physical[key] for key, kind in self.resources.created.items() if kind == "AWS::DynamoDB::Table"
         ]
-        failure_queue = next((m.source.on_failure for m in self.mappings if m.source.on_failure), None)
+        failure_queue = next(
+            (m.source.on_failure for m in self.mappings if (m.source.on_failure or "").startswith("arn:aws:sqs:")),
+            None,
+        )
         queue_url = None
         if failure_queue:
             queue_url = self.client("sqs").get_queue_url(QueueName=failure_queue.rsplit(":", 1)[-1])[
@@ -220,7 +238,18 @@ def _describe_mapping(source: StreamSource, function: LocalFunction) -> dict[str
         "function": function.key,
         "type": source.kind,
         "source": source.arn,
+        "enabled": source.enabled,
         "batchSize": source.batch_size,
+        "batchWindow": source.batch_window,
+        "startingPosition": source.starting_position,
+        "maximumRetryAttempts": source.maximum_retry_attempts,
+        "maximumRecordAgeInSeconds": source.maximum_record_age,
+        "bisectBatchOnFunctionError": source.bisect,
+        "reportBatchItemFailures": source.report_batch_item_failures,
+        "parallelizationFactor": source.parallelization_factor,
+        "tumblingWindowInSeconds": source.tumbling_window,
+        "filterPatterns": list(source.filter_patterns),
+        "onFailure": source.on_failure,
     }
 
 

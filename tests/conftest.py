@@ -8,7 +8,6 @@
 - `archive`: the archive on SQLite and on MySQL (parametrized).
 """
 
-import logging
 import os
 import socket
 import uuid
@@ -16,12 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pymysql
 import pytest
 
 from listmgr import config as configuration
+from listmgr import moto_server
 from listmgr.resources import LocalResources, deploy
 from shared.stream.connectors.archive import Archive, open_archive
 
@@ -53,12 +54,8 @@ class Aws:
 
 @pytest.fixture(scope="session")
 def aws() -> Iterator[Aws]:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = moto_server.start("127.0.0.1", port)
     endpoint = f"http://127.0.0.1:{port}"
     saved = {name: os.environ.get(name) for name in _AWS_ENVIRONMENT}
     os.environ.update(
@@ -121,8 +118,6 @@ def _mysql_reachable() -> bool:
 
 
 def _server_settings() -> dict[str, Any]:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(MYSQL_URL)
     return {
         "host": parts.hostname or "127.0.0.1",

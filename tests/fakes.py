@@ -2,11 +2,12 @@
 whose expected aggregate version is gone, the archive keeps one row per id."""
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from shared.lists import items
 from shared.lists.coalesce import TitleState, Write
-from shared.stream.connectors.archive import ArchivedRecord
+from shared.stream.connectors.archive import ArchivedRecord, ArchiveUnavailable
 from shared.stream.connectors.dynamodb import CommitResult
 
 
@@ -60,8 +61,6 @@ class FakeArchive:
 
     def record(self, rows: Sequence[ArchivedRecord]) -> None:
         if self.failing:
-            from shared.stream.connectors.archive import ArchiveUnavailable
-
             raise ArchiveUnavailable("archive down (fake)")
         for row in rows:
             kept = self.rows.get(row.id)
@@ -73,8 +72,6 @@ class FakeArchive:
 
 
 def _with_position(kept: ArchivedRecord, row: ArchivedRecord) -> ArchivedRecord:
-    from dataclasses import replace
-
     return replace(kept, version=row.version, position=row.position)
 
 

@@ -98,7 +98,8 @@ def slot_from_item(item: Mapping[str, Any] | None) -> Slot:
     buckets = {
         int(hour): frozenset(bytes(value) for value in ids) for hour, ids in item.get("seen", {}).items()
     }
-    return Slot(user_list_from_item(item), SeenWindow(buckets))
+    rejected = {bytes.fromhex(key): str(reason) for key, reason in item.get("rejected", {}).items()}
+    return Slot(user_list_from_item(item), SeenWindow(buckets), rejected)
 
 
 def aggregate_from_item(item: Mapping[str, Any] | None) -> Aggregate | None:

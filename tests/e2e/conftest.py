@@ -68,6 +68,7 @@ class RunningStack:
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [LISTMGR, *arguments],
+            check=False,
             cwd=self.folder,
             input=stdin,
             capture_output=True,

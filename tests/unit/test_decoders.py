@@ -12,7 +12,10 @@ SAMPLE_RECORD = {
         "kinesisSchemaVersion": "1.0",
         "partitionKey": "0",
         "sequenceNumber": "49598630142999655949899443842509554952738656579378741250",
-        "data": "eyJ0aXRsZSI6ICJmYXZvcml0ZSBtb3ZpZXMiLCAidXNlciI6ICJyZGx5c2N0IiwgInR5cGUiOiAicmFuayIsICJlbnRyaWVzIjogeyJibGFkZSBydW5uZXIiOiAyLCAidGhlIGVtcGlyZSBzdHJpa2VzIGJhY2siOiAzLCAiYWxpZW4iOiAxfX0=",
+        "data": (
+            "eyJ0aXRsZSI6ICJmYXZvcml0ZSBtb3ZpZXMiLCAidXNlciI6ICJyZGx5c2N0IiwgInR5cGUiOiAicmFuayIsICJlbnRyaWVzIjog"
+            "eyJibGFkZSBydW5uZXIiOiAyLCAidGhlIGVtcGlyZSBzdHJpa2VzIGJhY2siOiAzLCAiYWxpZW4iOiAxfX0="
+        ),
         "approximateArrivalTimestamp": 1570667770.615,
     },
     "eventSource": "aws:kinesis",

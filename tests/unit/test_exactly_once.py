@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.listener.rules import RULES
+from shared.events.decoders import kinesis_unit
 from shared.events.testing import kinesis_record
 from shared.lists.aggregate import ranking
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.unit_of_work import UnitOfWork
-from shared.events.decoders import kinesis_unit
 from tests.fakes import FakeArchive, FakeTable
 
 TITLES = ("stats", "movies")
@@ -28,12 +28,21 @@ submission = st.builds(
     st.sampled_from(("tally", "rank")),
     st.dictionaries(st.sampled_from(KEYS), st.integers(1, 5), min_size=1, max_size=3),
 )
-deletion = st.builds(lambda title, user: {"delete": {"title": title, "user": user}}, st.sampled_from(TITLES), st.sampled_from(USERS))
+deletion = st.builds(
+    lambda title, user: {"delete": {"title": title, "user": user}},
+    st.sampled_from(TITLES),
+    st.sampled_from(USERS),
+)
 
 
 def envelope(index: int, document: dict[str, Any]) -> dict[str, Any]:
     if "delete" in document:
-        return {"id": f"id-{index}", "type": "list-delete-submitted", "timestamp": index, "update": document["delete"]}
+        return {
+            "id": f"id-{index}",
+            "type": "list-delete-submitted",
+            "timestamp": index,
+            "update": document["delete"],
+        }
     return {"id": f"id-{index}", "type": "list-update-submitted", "timestamp": index, "update": document}
 
 
@@ -45,7 +54,9 @@ def reference(documents: Sequence[dict[str, Any]]) -> dict[tuple[str, str], dict
             lists.pop((document["delete"]["title"], document["delete"]["user"]), None)
             continue
         title, user = document["title"], document["user"]
-        live_types = {kind for (t, _), (kind, _, _) in ((k, (v["type"], 0, 0)) for k, v in lists.items()) if t == title}
+        live_types = {
+            kind for (t, _), (kind, _, _) in ((k, (v["type"], 0, 0)) for k, v in lists.items()) if t == title
+        }
         if live_types and document["type"] not in live_types:
             continue  # a type conflict: the record is a fault
         current = lists.get((title, user))
@@ -87,18 +98,27 @@ def observed_entities(table: FakeTable) -> dict[tuple[str, str], Any]:
     return observed
 
 
-deliveries = st.lists(st.tuples(st.integers(0, 60), st.integers(1, 25), st.booleans()), min_size=1, max_size=12)
+deliveries = st.lists(
+    st.tuples(st.integers(0, 60), st.integers(1, 25), st.booleans()), min_size=1, max_size=12
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(documents=st.lists(st.one_of(submission, submission, deletion), min_size=1, max_size=40), plan=deliveries, data=st.data())
+@given(
+    documents=st.lists(st.one_of(submission, submission, deletion), min_size=1, max_size=40),
+    plan=deliveries,
+    data=st.data(),
+)
 def test_any_delivery_gives_the_fold_of_the_unique_submissions(
     documents: list[dict[str, Any]], plan: list[tuple[int, int, bool]], data: st.DataObject
 ) -> None:
     records = [kinesis_record(envelope(i, doc), sequence_number=i + 1) for i, doc in enumerate(documents)]
     # A resubmission: some events put on the stream again later, same id, new sequence number.
     resubmitted = data.draw(st.lists(st.integers(0, len(documents) - 1), max_size=5))
-    records += [kinesis_record(envelope(i, documents[i]), sequence_number=len(records) + n + 1) for n, i in enumerate(resubmitted)]
+    records += [
+        kinesis_record(envelope(i, documents[i]), sequence_number=len(records) + n + 1)
+        for n, i in enumerate(resubmitted)
+    ]
     table, archive = FakeTable(), FakeArchive()
     step = materialize(RULES, MaterializeOptions(table=table, archive=archive, sleep=lambda _: None))  # type: ignore[arg-type]
 
@@ -124,7 +144,9 @@ def test_any_delivery_gives_the_fold_of_the_unique_submissions(
 def test_tally_values_stay_exact_through_the_pipeline() -> None:
     table, archive = FakeTable(), FakeArchive()
     step = materialize(RULES, MaterializeOptions(table=table, archive=archive))  # type: ignore[arg-type]
-    documents = [{"title": "t", "user": "u", "type": "tally", "entries": {"xp": Decimal("0.1")}},
-                 {"title": "t", "user": "u", "type": "tally", "entries": {"xp": Decimal("0.2")}}]
+    documents = [
+        {"title": "t", "user": "u", "type": "tally", "entries": {"xp": Decimal("0.1")}},
+        {"title": "t", "user": "u", "type": "tally", "entries": {"xp": Decimal("0.2")}},
+    ]
     step([kinesis_unit(kinesis_record(doc, i + 1)) for i, doc in enumerate(documents)])
     assert table.live_entities()[("L#t", "U#u")]["entries"] == {"xp": Decimal("0.3")}

@@ -247,13 +247,15 @@ class Archive:
                 cursor.close()
 
     def _live_connection(self) -> Connection:
-        if self._connection is not None:
-            ping = getattr(self._connection, "ping", None)
-            if ping is not None:
-                # A Lambda container can sit idle past the server's wait_timeout.
-                ping(reconnect=True)
-            return self._connection
-        self._connection = self._connect()
+        ping = getattr(self._connection, "ping", None)
+        if ping is not None:
+            # A Lambda container can sit idle past the server's wait_timeout.
+            try:
+                ping(reconnect=False)
+            except DRIVER_ERRORS:
+                self._drop_connection()
+        if self._connection is None:
+            self._connection = self._connect()
         return self._connection
 
     def _drop_connection(self) -> None:
