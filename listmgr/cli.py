@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = db_sub.add_parser("migrate", help="create or update the archive schema")
     migrate.set_defaults(run=commands.migrate)
 
+    replay = sub.add_parser("replay", help="rebuild every list from the archive (stop the listener first)")
+    replay.add_argument(
+        "--verify", action="store_true", help="only compare the archive's lists with the table's"
+    )
+    replay.set_defaults(run=commands.replay)
+
     return parser
 
 

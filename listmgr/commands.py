@@ -14,9 +14,12 @@ from typing import Any, TextIO
 import boto3
 
 from listmgr.resources import LocalResources
+from services.admin import operations
+from shared import bootstrap
 from shared.events.codec import NotJson, dumps, loads
 from shared.events.decoders import is_submission
 from shared.events.partition import partition_key
+from shared.settings import Settings
 from shared.stream.connectors.archive import open_archive
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.publish import Outgoing, PublishOptions, publish
@@ -173,14 +176,7 @@ def invoke(arguments: argparse.Namespace) -> int:
             event = loads(source.read())
         except NotJson as error:
             raise CommandError(f"the event is not JSON: {error}") from error
-    os.environ.update(stack.get("environment") or {})
-    os.environ.update(
-        AWS_ENDPOINT_URL=stack["aws_endpoint_url"],
-        AWS_REGION=stack["region"],
-        AWS_DEFAULT_REGION=stack["region"],
-        AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",
-    )
+    use_stack_environment(stack)
     from listmgr import config as configuration  # noqa: PLC0415
     from listmgr.functions import functions_of  # noqa: PLC0415
 
@@ -193,6 +189,43 @@ def invoke(arguments: argparse.Namespace) -> int:
     response = functions[arguments.function].invoke(event)
     print(dumps(response))
     return 0
+
+
+def use_stack_environment(stack: Mapping[str, Any]) -> None:
+    """This process configured like the stack's functions, against the stack's endpoint."""
+    os.environ.update(stack.get("environment") or {})
+    os.environ.update(
+        AWS_ENDPOINT_URL=stack["aws_endpoint_url"],
+        AWS_REGION=stack["region"],
+        AWS_DEFAULT_REGION=stack["region"],
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",
+    )
+
+
+def replay(arguments: argparse.Namespace) -> int:
+    use_stack_environment(read_stack(arguments.state_dir))
+    settings = Settings.from_env()
+    archive, table = bootstrap.archive(settings), bootstrap.list_table(settings)
+    now = int(time.time() * 1000)
+    if arguments.verify:
+        differences = operations.verify(archive, table, now, settings.dedup)
+        for difference in differences:
+            print(difference.describe())
+        print(
+            f"{len(differences)} lists differ between the table and the archive"
+            if differences
+            else "the table matches the archive"
+        )
+        return 1 if differences else 0
+    report = operations.rebuild_table(archive, table, now, settings.dedup)
+    print(
+        f"rebuilt {report.titles} titles and {report.user_lists} user lists from {archive.describe} "
+        f"({report.items_removed} items replaced by {report.items_written})"
+    )
+    for refused in report.refused:
+        print(f"not applied: {refused}", file=sys.stderr)
+    return 1 if report.refused else 0
 
 
 def migrate(arguments: argparse.Namespace) -> int:

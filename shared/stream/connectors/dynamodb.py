@@ -24,6 +24,7 @@ from shared.stream.connectors.capacity import item_size
 MAX_TRANSACTION_ITEMS = 100
 MAX_TRANSACTION_BYTES = 4_000_000
 MAX_BATCH_GET_KEYS = 100
+MAX_BATCH_WRITE_ITEMS = 25
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -199,6 +200,24 @@ class ListTable:
         page = found[:limit]
         key_names = ("pk", "sk", *((query.get("IndexName") and ("gsi1pk", "gsi1sk")) or ()))
         return page, {name: page[-1][name] for name in key_names}
+
+    def put_many(self, new_items: Sequence[Mapping[str, Any]]) -> None:
+        """Puts items unconditionally, 25 a request: for rebuilding the table, never for changes."""
+        self._write_many([{"PutRequest": {"Item": to_attributes(item)}} for item in new_items])
+
+    def delete_many(self, keys: Sequence[Mapping[str, Any]]) -> None:
+        self._write_many([{"DeleteRequest": {"Key": to_attributes(key)}} for key in keys])
+
+    def _write_many(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), MAX_BATCH_WRITE_ITEMS):
+            pending = {self.table_name: requests[start : start + MAX_BATCH_WRITE_ITEMS]}
+            for attempt in range(8):
+                pending = self._call("batch_write_item", RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                self._sleep(_backoff(attempt))
+            else:
+                raise TableUnavailable("BatchWriteItem kept returning unprocessed items")
 
     def scan(self) -> Iterator[dict[str, Any]]:
         request: dict[str, Any] = {"TableName": self.table_name}

@@ -1,0 +1,61 @@
+"""Rebuilding lists from the archive: the archived changes of each title, folded in the order
+they were applied (aggregate version, then position), give back exactly the live state.
+
+Only the ids archived within the dedup window are remembered in the rebuilt items, as the live
+items would remember them, so a record redelivered after a rebuild is still recognized.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from shared.lists.aggregate import Aggregate
+from shared.lists.changes import Change
+from shared.lists.coalesce import Slot, apply
+from shared.lists.dedup import HOUR_MS, DedupSettings, prune, remember
+from shared.lists.numbers import NumberOutOfRange
+from shared.lists.user_list import Rejected
+
+
+@dataclass(frozen=True)
+class ArchivedChange:
+    change: Change
+    version: int
+    archived_at: int
+
+
+@dataclass
+class RebuiltTitle:
+    title: str
+    aggregate: Aggregate | None = None
+    version: int = 0
+    slots: dict[str, Slot] = field(default_factory=dict)
+    refused: list[tuple[Change, str]] = field(default_factory=list)
+    """Archived changes the fold would not apply: a sign the archive and the table disagree."""
+
+
+def rebuild(archived: Iterable[ArchivedChange], now_ms: int, dedup: DedupSettings) -> Iterator[RebuiltTitle]:
+    """One rebuilt title at a time, from changes ordered by title, then as applied."""
+    for title, changes in groupby(archived, key=lambda archived_change: archived_change.change.title):
+        yield _fold(title, changes, now_ms, dedup)
+
+
+def _fold(title: str, changes: Iterable[ArchivedChange], now_ms: int, dedup: DedupSettings) -> RebuiltTitle:
+    rebuilt = RebuiltTitle(title)
+    remembered_since = now_ms - dedup.window_hours * HOUR_MS
+    for archived in changes:
+        change = archived.change
+        slot = rebuilt.slots.get(change.user, Slot())
+        try:
+            rebuilt.aggregate, user_list = apply(rebuilt.aggregate, slot.user_list, change)
+        except (Rejected, NumberOutOfRange) as error:
+            rebuilt.refused.append((change, str(error)))
+            continue
+        seen = slot.seen
+        if archived.archived_at >= remembered_since:
+            seen = remember(seen, change.event_id, archived.archived_at)
+        rebuilt.slots[change.user] = Slot(user_list, seen)
+        rebuilt.version = max(rebuilt.version, archived.version)
+    for user, slot in rebuilt.slots.items():
+        rebuilt.slots[user] = Slot(slot.user_list, prune(slot.seen, now_ms, dedup), slot.rejected)
+    return rebuilt

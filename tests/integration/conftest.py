@@ -1,0 +1,89 @@
+"""The listener wired to moto and a real archive, driven with Lambda-shaped Kinesis events."""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from services.listener.handler import listener
+from shared.events.codec import loads
+from shared.events.decoders import from_kinesis
+from shared.lists import items
+from shared.stream.batch import batch_response
+from shared.stream.connectors.archive import Archive
+from shared.stream.connectors.dynamodb import ListTable
+from shared.stream.connectors.kinesis import KinesisStream
+from shared.stream.flavors.materialize import MaterializeOptions
+from tests.conftest import Deployed
+
+TAGS: dict[str, str | int] = {
+    "source": "listener",
+    "stage": "test",
+    "region": "us-east-1",
+    "functionname": "listener",
+}
+
+
+@dataclass
+class Harness:
+    deployed: Deployed
+    table: ListTable
+    archive: Archive
+    stream: KinesisStream
+
+    def run(
+        self,
+        event: dict[str, Any],
+        archive: Archive | None = None,
+        table: ListTable | None = None,
+        sleep: Any = lambda _: None,
+    ) -> dict[str, Any]:
+        options = MaterializeOptions(table=table or self.table, archive=archive or self.archive, sleep=sleep)
+        return batch_response(listener(options, self.stream, TAGS)(from_kinesis(event)))
+
+    def deliver(self, records: list[dict[str, Any]]) -> int:
+        """Delivers `records` the way an event source mapping does: after a partial failure,
+        again from the first failed record. Returns how many deliveries it took."""
+        deliveries = 0
+        while records:
+            deliveries += 1
+            failures = self.run({"Records": records}, sleep=time.sleep)["batchItemFailures"]
+            if not failures:
+                return deliveries
+            numbers = [record["kinesis"]["sequenceNumber"] for record in records]
+            records = records[numbers.index(failures[0]["itemIdentifier"]) :]
+        return deliveries
+
+    def aggregate(self, title: str) -> dict[str, Any] | None:
+        item = self.table.get(items.aggregate_key(title))
+        return items.aggregate_entity(item) if items.is_live(item) else None  # type: ignore[arg-type]
+
+    def user_list(self, title: str, user: str) -> dict[str, Any] | None:
+        item = self.table.get(items.user_list_key(title, user))
+        return items.user_list_entity(item) if items.is_live(item) else None  # type: ignore[arg-type]
+
+    def published(self) -> list[dict[str, Any]]:
+        kinesis = self.deployed.aws.client("kinesis")
+        events = []
+        for shard in kinesis.list_shards(StreamName=self.deployed.stream_name)["Shards"]:
+            iterator = kinesis.get_shard_iterator(
+                StreamName=self.deployed.stream_name,
+                ShardId=shard["ShardId"],
+                ShardIteratorType="TRIM_HORIZON",
+            )["ShardIterator"]
+            events += [
+                loads(record["Data"]) for record in kinesis.get_records(ShardIterator=iterator)["Records"]
+            ]
+        return events
+
+
+@pytest.fixture
+def harness(deployed: Deployed, archive: Archive) -> Iterator[Harness]:
+    yield Harness(
+        deployed,
+        ListTable(deployed.aws.client("dynamodb"), deployed.table_name),
+        archive,
+        KinesisStream(deployed.aws.client("kinesis"), deployed.stream_name),
+    )
