@@ -17,12 +17,18 @@ DEDUP = DedupSettings()
 def mixed_workload() -> list[dict[str, Any]]:
     documents: list[dict[str, Any]] = list(submissions(300, seed=3, titles=8, users=12))
     deletes = [
-        {"id": f"delete-{n}", "type": "list-delete-submitted", "timestamp": 1_700_000_000_000 + n,
-         "update": {"title": doc["title"], "user": doc["user"]}}
+        {
+            "id": f"delete-{n}",
+            "type": "list-delete-submitted",
+            "timestamp": 1_700_000_000_000 + n,
+            "update": {"title": doc["title"], "user": doc["user"]},
+        }
         for n, doc in enumerate(documents[::37])
     ]
-    conflicts = [{**doc, "type": "rank" if doc["type"] == "tally" else "tally",
-                  "entries": {"x": 1}} for doc in documents[5::50]]
+    conflicts = [
+        {**doc, "type": "rank" if doc["type"] == "tally" else "tally", "entries": {"x": 1}}
+        for doc in documents[5::50]
+    ]
     mixed = documents[:150] + deletes + conflicts + documents[150:]
     return mixed
 
@@ -47,10 +53,14 @@ def test_the_archive_rebuilds_exactly_what_the_listener_built(harness: Harness) 
 
 
 def test_verify_reports_each_difference(harness: Harness) -> None:
-    harness.run(kinesis_event([
-        {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}},
-        {"title": "stats", "user": "beth", "type": "tally", "entries": {"xp": 25}},
-    ]))
+    harness.run(
+        kinesis_event(
+            [
+                {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}},
+                {"title": "stats", "user": "beth", "type": "tally", "entries": {"xp": 25}},
+            ]
+        )
+    )
     bill = harness.table.get(items.user_list_key("stats", "bill"))
     assert bill is not None
     harness.table.put_many([{**bill, "entries": {"xp": 84}}])
@@ -67,12 +77,24 @@ def test_verify_reports_each_difference(harness: Harness) -> None:
 
 
 def test_stats_and_purge(harness: Harness) -> None:
-    harness.run(kinesis_event([
-        {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}},
-        {"id": "d", "type": "list-delete-submitted", "timestamp": 2, "update": {"title": "movies", "user": "x"}},
-    ]))
+    harness.run(
+        kinesis_event(
+            [
+                {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}},
+                {
+                    "id": "d",
+                    "type": "list-delete-submitted",
+                    "timestamp": 2,
+                    "update": {"title": "movies", "user": "x"},
+                },
+            ]
+        )
+    )
     assert operations.stats(harness.archive, harness.table) == {
-        "titles": 1, "userLists": 1, "tombstones": 2, "archivedRecords": 2,
+        "titles": 1,
+        "userLists": 1,
+        "tombstones": 2,
+        "archivedRecords": 2,
     }
     assert operations.purge(harness.archive, harness.table) == {"itemsRemoved": 4, "recordsRemoved": 2}
     assert operations.stats(harness.archive, harness.table)["archivedRecords"] == 0
