@@ -1,0 +1,149 @@
+"""The trigger against moto: the table's real DynamoDB Streams records in, events on Kinesis out,
+including when PutRecords refuses some of them."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from services.trigger.rules import RULES
+from shared.events.codec import loads
+from shared.events.decoders import from_dynamodb
+from shared.events.testing import kinesis_event
+from shared.stream.batch import batch_response
+from shared.stream.connectors.kinesis import KinesisStream
+from shared.stream.flavors.crud import CrudOptions, crud
+from shared.stream.publish import PublishOptions
+from tests.conftest import Deployed
+from tests.e2e.test_worked_example import WORKED_EXAMPLE
+from tests.integration.conftest import Harness
+
+TAGS: dict[str, str | int] = {
+    "source": "trigger",
+    "stage": "test",
+    "region": "us-east-1",
+    "functionname": "trigger",
+}
+
+
+class RefusingStream:
+    """Kinesis, except that the records offered at the given positions are refused, as
+    PutRecords does to some records of a call when a shard is throttled."""
+
+    def __init__(self, stream: KinesisStream, refuse: set[int]) -> None:
+        self.stream, self.refuse, self.offered = stream, refuse, 0
+
+    def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]:
+        positions = range(self.offered, self.offered + len(records))
+        self.offered += len(records)
+        accepted = [
+            record for record, position in zip(records, positions, strict=True) if position not in self.refuse
+        ]
+        results = iter(self.stream.put_records(accepted) if accepted else [])
+        return [
+            "ProvisionedThroughputExceededException" if position in self.refuse else next(results)
+            for position in positions
+        ]
+
+
+def table_stream_event(deployed: Deployed) -> dict[str, Any]:
+    """Every record of the table's stream so far, as Lambda would deliver them."""
+    table = deployed.aws.client("dynamodb").describe_table(TableName=deployed.table_name)["Table"]
+    streams = deployed.aws.client("dynamodbstreams")
+    arn = table["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )
+        for record in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]:
+            created = record["dynamodb"]["ApproximateCreationDateTime"]
+            record["dynamodb"]["ApproximateCreationDateTime"] = (
+                created.timestamp() if isinstance(created, datetime) else created
+            )
+            records.append({**record, "eventSourceARN": arn})
+    return {"Records": records}
+
+
+def published(deployed: Deployed) -> list[dict[str, Any]]:
+    kinesis = deployed.aws.client("kinesis")
+    events: list[dict[str, Any]] = []
+    for shard in kinesis.list_shards(StreamName=deployed.stream_name)["Shards"]:
+        iterator = kinesis.get_shard_iterator(
+            StreamName=deployed.stream_name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        events += [loads(record["Data"]) for record in kinesis.get_records(ShardIterator=iterator)["Records"]]
+    return [event for event in events if event.get("tags", {}).get("source") == "trigger"]
+
+
+def run_trigger(deployed: Deployed, event: dict[str, Any], stream: Any = None) -> dict[str, Any]:
+    stream = stream or KinesisStream(deployed.aws.client("kinesis"), deployed.stream_name)
+    options = CrudOptions(stream=stream, tags=TAGS, publish=PublishOptions(sleep=lambda _: None))
+    return batch_response(crud(RULES, options)(from_dynamodb(event)))
+
+
+@pytest.fixture
+def applied(harness: Harness) -> Harness:
+    harness.run(kinesis_event(WORKED_EXAMPLE))
+    delete = {
+        "id": "d1",
+        "type": "list-delete-submitted",
+        "timestamp": 9,
+        "update": {"title": "stats", "user": "beth"},
+    }
+    harness.run(kinesis_event([delete], first_sequence=10))
+    return harness
+
+
+@pytest.mark.parametrize("archive", ["sqlite"], indirect=True)
+def test_table_changes_become_events_once_each_and_again_with_the_same_ids(applied: Harness) -> None:
+    event = table_stream_event(applied.deployed)
+    assert run_trigger(applied.deployed, event) == {"batchItemFailures": []}
+    first = published(applied.deployed)
+    assert sorted(e["type"] for e in first) == sorted(
+        ["user-list-created"] * 4
+        + ["aggregate-list-created"] * 2
+        + ["user-list-deleted", "aggregate-list-updated"]
+    )
+    stats = [e for e in first if e["type"] == "aggregate-list-updated"][0]
+    assert stats["list"] == {
+        "title": "stats",
+        "type": "tally",
+        "entries": {"xp": 83},
+        "users": 1,
+        "updatedAt": 1_700_000_000_000,
+    }
+    assert stats["raw"]["old"]["entries"] == {"xp": 108}
+
+    assert run_trigger(applied.deployed, event) == {"batchItemFailures": []}
+    again = published(applied.deployed)[len(first) :]
+    assert [e["id"] for e in again] == [e["id"] for e in first]
+
+
+@pytest.mark.parametrize("archive", ["sqlite"], indirect=True)
+def test_refused_records_are_published_later_without_reordering_a_list(applied: Harness) -> None:
+    event = table_stream_event(applied.deployed)
+    kinesis = KinesisStream(applied.deployed.aws.client("kinesis"), applied.deployed.stream_name)
+    assert run_trigger(applied.deployed, event, RefusingStream(kinesis, refuse={0, 2, 3})) == {
+        "batchItemFailures": []
+    }
+    events = published(applied.deployed)
+    beth = [e["type"] for e in events if e["list"].get("user") == "beth"]
+    assert beth == ["user-list-created", "user-list-deleted"]
+    stats = [e["type"] for e in events if e["list"]["title"] == "stats" and "user" not in e["list"]]
+    assert stats == ["aggregate-list-created", "aggregate-list-updated"]
+    assert len(events) == 8
+
+
+@pytest.mark.parametrize("archive", ["sqlite"], indirect=True)
+def test_when_kinesis_keeps_refusing_the_batch_fails_from_the_first_unpublished_record(
+    applied: Harness,
+) -> None:
+    event = table_stream_event(applied.deployed)
+    kinesis = KinesisStream(applied.deployed.aws.client("kinesis"), applied.deployed.stream_name)
+    response = run_trigger(applied.deployed, event, RefusingStream(kinesis, refuse=set(range(3, 1000))))
+    numbers = [record["dynamodb"]["SequenceNumber"] for record in event["Records"]]
+    (failure,) = response["batchItemFailures"]
+    assert failure["itemIdentifier"] in numbers
+    assert len(published(applied.deployed)) == 3

@@ -1,0 +1,238 @@
+"""The trigger's crud rules: which stream records become which events, with which ids."""
+
+from decimal import Decimal
+from typing import Any
+
+from services.trigger.rules import RULES
+from shared.events.codec import loads
+from shared.events.decoders import from_dynamodb
+from shared.events.partition import partition_key
+from shared.events.testing import dynamodb_record
+from shared.stream.batch import batch_response
+from shared.stream.flavors.crud import CrudOptions, crud
+from shared.stream.publish import PublishOptions
+from tests.fakes import FakeStream
+
+TAGS: dict[str, str | int] = {
+    "source": "trigger",
+    "stage": "test",
+    "region": "us-east-1",
+    "functionname": "trigger",
+}
+
+
+def user_list(version: int, entries: dict[str, int] | None = None, deleted: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "pk": "L#stats",
+        "sk": "U#bill",
+        "kind": "user-list",
+        "title": "stats",
+        "user": "bill",
+        "version": version,
+        "seen": {"1": {b"12345678"}},
+    }
+    if deleted:
+        item.update(deleted=True, expiresAt=99)
+    else:
+        item.update(
+            type="tally",
+            entries={k: Decimal(v) for k, v in (entries or {}).items()},
+            updatedAt=1000 + version,
+        )
+    return item
+
+
+def aggregate(version: int, sums: dict[str, int] | None = None, users: int = 1) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "pk": "L#movies",
+        "sk": "A",
+        "kind": "aggregate",
+        "title": "movies",
+        "version": version,
+    }
+    if sums is None:
+        item["deleted"] = True
+    else:
+        item.update(
+            type="rank",
+            entries={k: Decimal(v) for k, v in sums.items()},
+            counts={k: 1 for k in sums},
+            users=users,
+            updatedAt=5,
+            gsi1pk="T",
+            gsi1sk="movies",
+        )
+    return item
+
+
+KEYS_BILL = {"pk": "L#stats", "sk": "U#bill"}
+KEYS_MOVIES = {"pk": "L#movies", "sk": "A"}
+
+
+def run(
+    records: list[dict[str, Any]], stream: FakeStream | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    stream = stream or FakeStream()
+    units = crud(RULES, CrudOptions(stream=stream, tags=TAGS))(from_dynamodb({"Records": records}))
+    return [loads(data) for _, data in stream.records], batch_response(units)
+
+
+def test_insert_modify_and_remove_of_a_user_list() -> None:
+    events, response = run(
+        [
+            dynamodb_record(
+                "INSERT", KEYS_BILL, new=user_list(1, {"xp": 25}), sequence_number=1, created=1_700_000_000.5
+            ),
+            dynamodb_record(
+                "MODIFY",
+                KEYS_BILL,
+                new=user_list(2, {"xp": 30}),
+                old=user_list(1, {"xp": 25}),
+                sequence_number=2,
+            ),
+            dynamodb_record(
+                "MODIFY",
+                KEYS_BILL,
+                new=user_list(3, deleted=True),
+                old=user_list(2, {"xp": 30}),
+                sequence_number=3,
+            ),
+        ]
+    )
+    assert response == {"batchItemFailures": []}
+    assert [event["type"] for event in events] == [
+        "user-list-created",
+        "user-list-updated",
+        "user-list-deleted",
+    ]
+    created = events[0]
+    assert created["list"] == {
+        "title": "stats",
+        "user": "bill",
+        "type": "tally",
+        "entries": {"xp": 25},
+        "updatedAt": 1001,
+    }
+    assert created["timestamp"] == 1_700_000_000_500
+    assert created["partitionKey"] == partition_key("stats", "bill")
+    assert created["tags"] == {**TAGS, "pipeline": "user-lists"}
+    assert created["raw"]["old"] is None and "seen" not in created["raw"]["new"]
+    assert created["raw"]["new"]["entries"] == {"xp": 25}
+    # A deletion carries the list as it last was.
+    assert events[2]["list"]["entries"] == {"xp": 30}
+    assert events[2]["raw"]["new"]["deleted"] is True
+
+
+def test_aggregates_carry_counts_and_ranking_and_leave_as_deleted() -> None:
+    events, _ = run(
+        [
+            dynamodb_record("INSERT", KEYS_MOVIES, new=aggregate(1, {"alien": 1, "blade runner": 2})),
+            dynamodb_record(
+                "MODIFY",
+                KEYS_MOVIES,
+                new=aggregate(2),
+                old=aggregate(1, {"alien": 1, "blade runner": 2}),
+                sequence_number=2,
+            ),
+            dynamodb_record(
+                "MODIFY", KEYS_MOVIES, new=aggregate(3, {"x": 1}), old=aggregate(2), sequence_number=3
+            ),
+        ]
+    )
+    assert [event["type"] for event in events] == [
+        "aggregate-list-created",
+        "aggregate-list-deleted",
+        "aggregate-list-created",
+    ]
+    assert events[0]["list"] == {
+        "title": "movies",
+        "type": "rank",
+        "entries": {"alien": 1, "blade runner": 2},
+        "users": 1,
+        "updatedAt": 5,
+        "counts": {"alien": 1, "blade runner": 1},
+        "ranking": ["alien", "blade runner"],
+    }
+    assert events[0]["partitionKey"] == partition_key("movies")
+
+
+def test_what_a_subscriber_cannot_see_publishes_nothing() -> None:
+    same = user_list(4, {"xp": 30})
+    events, response = run(
+        [
+            # moto's no-op write: a MODIFY with identical images.
+            dynamodb_record("MODIFY", KEYS_BILL, new=same, old=same, sequence_number=1),
+            # Only the dedup window changed.
+            dynamodb_record(
+                "MODIFY", KEYS_BILL, new={**same, "version": 5, "seen": {}}, old=same, sequence_number=2
+            ),
+            # moto's first INSERT of an UpdateItem holds the key only.
+            dynamodb_record("INSERT", KEYS_BILL, new=KEYS_BILL, sequence_number=3),
+            # A tombstone expiring through TTL, and a tombstone written again.
+            dynamodb_record("REMOVE", KEYS_BILL, old=user_list(6, deleted=True), sequence_number=4),
+            dynamodb_record(
+                "MODIFY",
+                KEYS_BILL,
+                new=user_list(7, deleted=True),
+                old=user_list(6, deleted=True),
+                sequence_number=5,
+            ),
+            # An item that is not a list at all.
+            dynamodb_record(
+                "INSERT",
+                {"pk": "checkpoint", "sk": "x"},
+                new={"pk": "checkpoint", "sk": "x", "kind": "marker"},
+                sequence_number=6,
+            ),
+        ]
+    )
+    assert events == [] and response == {"batchItemFailures": []}
+
+
+def test_the_same_change_delivered_twice_has_the_same_id() -> None:
+    record = dynamodb_record("MODIFY", KEYS_BILL, new=user_list(2, {"xp": 30}), old=user_list(1, {"xp": 25}))
+    first, _ = run([record])
+    again, _ = run([{**record, "eventID": "another delivery"}])
+    assert first[0]["id"] == again[0]["id"]
+    other, _ = run(
+        [dynamodb_record("MODIFY", KEYS_BILL, new=user_list(3, {"xp": 31}), old=user_list(2, {"xp": 30}))]
+    )
+    assert other[0]["id"] != first[0]["id"]
+
+
+def test_a_refused_record_is_retried_and_order_per_list_holds() -> None:
+    stream = FakeStream()
+    stream.refuse = {0}  # the first record offered is refused once
+    records = [
+        dynamodb_record("INSERT", KEYS_BILL, new=user_list(1, {"xp": 1}), sequence_number=1),
+        dynamodb_record(
+            "MODIFY", KEYS_BILL, new=user_list(2, {"xp": 2}), old=user_list(1, {"xp": 1}), sequence_number=2
+        ),
+        dynamodb_record("INSERT", KEYS_MOVIES, new=aggregate(1, {"a": 1}), sequence_number=3),
+    ]
+    units = crud(RULES, CrudOptions(stream=stream, tags=TAGS, publish=_no_wait()))(
+        from_dynamodb({"Records": records})
+    )
+    assert all(unit.failed is None for unit in units)
+    published = [loads(data)["type"] for _, data in stream.records]
+    assert published.index("user-list-created") < published.index("user-list-updated")
+
+
+def test_when_publishing_keeps_failing_the_batch_fails_from_the_first_unpublished_record() -> None:
+    stream = FakeStream()
+    stream.refuse = set(range(1, 100))  # everything after the first offer is refused
+    records = [
+        dynamodb_record("INSERT", KEYS_MOVIES, new=aggregate(1, {"a": 1}), sequence_number=10),
+        dynamodb_record("INSERT", KEYS_BILL, new=user_list(1, {"xp": 1}), sequence_number=11),
+        dynamodb_record(
+            "MODIFY", KEYS_BILL, new=user_list(2, {"xp": 2}), old=user_list(1, {"xp": 1}), sequence_number=12
+        ),
+    ]
+    units = crud(RULES, CrudOptions(stream=stream, tags=TAGS, publish=_no_wait()))(
+        from_dynamodb({"Records": records})
+    )
+    assert batch_response(units) == {"batchItemFailures": [{"itemIdentifier": "11"}]}
+
+
+def _no_wait() -> Any:
+    return PublishOptions(max_attempts=3, sleep=lambda _: None)
