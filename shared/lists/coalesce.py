@@ -100,21 +100,15 @@ def plan_title(
     for change in changes:
         slot = slots.get(change.user, Slot())
         if change.event_id in slot.seen:
-            reason = slot.rejected.get(digest(change.event_id))
-            outcomes.append(Outcome("duplicate") if reason is None else Outcome("rejected", reason))
+            outcomes.append(_repeated(slot, change))
             continue
-        try:
-            next_aggregate, next_list = apply(aggregate, slot.user_list, change)
-            reason = None
-        except (Rejected, NumberOutOfRange) as error:
-            next_aggregate, next_list, reason = aggregate, slot.user_list, str(error)
+        next_aggregate, next_list, reason = _attempt(aggregate, slot.user_list, change)
         if change.user not in pending and len(pending) >= max_lists_per_write:
             writes.append(Write(state.title, version, aggregate, pending))
             version, pending, position = version + 1, {}, 0
         if change.user not in pending:
             slot = _pruned(slot, now_ms, dedup)
-        rejected = dict(slot.rejected) if reason is None else {**slot.rejected, digest(change.event_id): reason}
-        slots[change.user] = pending[change.user] = Slot(next_list, remember(slot.seen, change.event_id, now_ms), rejected)
+        slots[change.user] = pending[change.user] = _recorded(slot, next_list, change, reason, now_ms)
         aggregate = next_aggregate
         if reason is not None:
             outcomes.append(Outcome("rejected", reason))
@@ -127,10 +121,39 @@ def plan_title(
     return TitlePlan(writes, outcomes)
 
 
+def _repeated(slot: Slot, change: Change) -> Outcome:
+    """A change whose id the list already holds: a duplicate, or rejected again for the reason
+    it was rejected the first time."""
+    reason = slot.rejected.get(digest(change.event_id))
+    return Outcome("duplicate") if reason is None else Outcome("rejected", reason)
+
+
+def _attempt(
+    aggregate: Aggregate | None, current: UserList | None, change: Change
+) -> tuple[Aggregate | None, UserList | None, str | None]:
+    """The aggregate and user list after the change, or as they were and why it cannot apply."""
+    try:
+        return (*apply(aggregate, current, change), None)
+    except (Rejected, NumberOutOfRange) as error:
+        return aggregate, current, str(error)
+
+
+def _recorded(
+    slot: Slot, user_list: UserList | None, change: Change, reason: str | None, now_ms: int
+) -> Slot:
+    """The slot holding the list after the change and remembering the change's id."""
+    rejected = dict(slot.rejected)
+    if reason is not None:
+        rejected[digest(change.event_id)] = reason
+    return Slot(user_list, remember(slot.seen, change.event_id, now_ms), rejected)
+
+
 def _pruned(slot: Slot, now_ms: int, dedup: DedupSettings) -> Slot:
     """The slot without the ids (and rejection reasons) that left the dedup window."""
     seen = prune(slot.seen, now_ms, dedup)
-    return Slot(slot.user_list, seen, {key: reason for key, reason in slot.rejected.items() if seen.holds(key)})
+    return Slot(
+        slot.user_list, seen, {key: reason for key, reason in slot.rejected.items() if seen.holds(key)}
+    )
 
 
 def apply(

@@ -12,6 +12,7 @@ from shared.stream.batch import batch_response
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.publish import PublishOptions
 from tests.fakes import FakeStream
+from tests.unit.test_catalog import validator
 
 TAGS: dict[str, str | int] = {
     "source": "trigger",
@@ -74,7 +75,10 @@ def run(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     stream = stream or FakeStream()
     units = crud(RULES, CrudOptions(stream=stream, tags=TAGS))(from_dynamodb({"Records": records}))
-    return [loads(data) for _, data in stream.records], batch_response(units)
+    events = [loads(data) for _, data in stream.records]
+    for event in events:
+        validator(event["type"]).validate(event)
+    return events, batch_response(units)
 
 
 def test_insert_modify_and_remove_of_a_user_list() -> None:
