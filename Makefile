@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 schemas: $(STAMP)
-	$(BIN)/python -m shared.events.schemas --write
+	$(BIN)/python -m shared.events.catalog --write
 
 clean:
 	rm -rf $(VENV) .listmgr .pytest_cache .mypy_cache .ruff_cache
