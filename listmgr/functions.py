@@ -2,8 +2,9 @@
 
 A handler `path/to/module.function` is imported relative to the serverless.yml's folder, and
 called with the event and a context object carrying what Lambda's does (function name, ARN,
-request id, remaining time). Calls to one function are serialized, as one Lambda container runs
-one invocation at a time.
+request id, remaining time). Invocations of one function may run at once, as Lambda runs them
+in containers of their own (several shards, a parallelization factor above 1); here they share the
+process, so handlers must be thread-safe. `reservedConcurrency` bounds how many run at once.
 """
 
 import importlib
@@ -50,8 +51,14 @@ class LocalFunction:
     region: str
     memory: int = 1024
     timeout: int = 6
+    concurrency: int | None = None
+    """reservedConcurrency: at most this many invocations at once; None: no limit."""
     _handler: Callable[[Any, Any], Any] | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _slots: threading.Semaphore | None = None
+
+    def __post_init__(self) -> None:
+        if self.concurrency is not None:
+            self._slots = threading.BoundedSemaphore(self.concurrency)
 
     @property
     def arn(self) -> str:
@@ -70,8 +77,10 @@ class LocalFunction:
     def invoke(self, event: Any) -> Any:
         """The handler's response; its exception, if it raises, as Lambda reports a function error."""
         handler = self.handler()
-        with self._lock:
-            context = LambdaContext(self.name, self.arn, self.memory, self.timeout)
+        context = LambdaContext(self.name, self.arn, self.memory, self.timeout)
+        if self._slots is None:
+            return handler(event, context)
+        with self._slots:
             return handler(event, context)
 
 
@@ -86,6 +95,7 @@ def functions_of(config: Any, stage: str, region: str) -> dict[str, LocalFunctio
             region=region,
             memory=int(spec.get("memorySize") or provider.get("memorySize") or 1024),
             timeout=int(spec.get("timeout") or provider.get("timeout") or 6),
+            concurrency=spec.get("reservedConcurrency"),
         )
         for key, spec in config.functions.items()
         if "handler" in spec

@@ -71,9 +71,9 @@ def deploy(config: ServerlessConfig, cloudformation: Any, stack_name: str) -> Lo
         f"Local{index}": {"Value": expression} for index, expression in enumerate(expressions.values())
     }
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": template_resources, "Outputs": outputs}
-    cloudformation.create_stack(StackName=stack_name, TemplateBody=json.dumps(template))
+    _create_or_update(cloudformation, stack_name, template)
     stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
-    if stack["StackStatus"] != "CREATE_COMPLETE":
+    if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
         raise RuntimeError(
             f"local stack {stack_name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}"
         )
@@ -81,6 +81,18 @@ def deploy(config: ServerlessConfig, cloudformation: Any, stack_name: str) -> Lo
     keys = list(expressions)
     local.values = {keys[int(name[len("Local") :])]: value for name, value in by_name.items()}
     return local
+
+
+def _create_or_update(cloudformation: Any, stack_name: str, template: dict[str, Any]) -> None:
+    """Creates the stack, or, on an endpoint that outlived an earlier `listmgr up` (an external
+    server), keeps it and the data in it, updated only if serverless.yml changed since."""
+    try:
+        deployed = cloudformation.get_template(StackName=stack_name)["TemplateBody"]
+    except cloudformation.exceptions.ClientError:
+        cloudformation.create_stack(StackName=stack_name, TemplateBody=json.dumps(template))
+        return
+    if json.loads(json.dumps(deployed)) != template:
+        cloudformation.update_stack(StackName=stack_name, TemplateBody=json.dumps(template))
 
 
 def _key(expression: Mapping[str, Any]) -> str:

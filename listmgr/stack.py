@@ -200,10 +200,8 @@ class Stack:
         tables = [
             physical[key] for key, kind in self.resources.created.items() if kind == "AWS::DynamoDB::Table"
         ]
-        failure_queue = next(
-            (m.source.on_failure for m in self.mappings if (m.source.on_failure or "").startswith("arn:aws:sqs:")),
-            None,
-        )
+        queues = [m.source.on_failure for m in self.mappings if m.source.on_failure]
+        failure_queue = next((arn for arn in queues if arn.startswith("arn:aws:sqs:")), None)
         queue_url = None
         if failure_queue:
             queue_url = self.client("sqs").get_queue_url(QueueName=failure_queue.rsplit(":", 1)[-1])[

@@ -1,0 +1,79 @@
+"""One invocation of a function with a batch: the event in Lambda's shape, the function's verdict,
+and a log line saying how it went (records, outcome, duration, IteratorAge)."""
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from listmgr.batch_item_failures import first_failure
+from listmgr.functions import LocalFunction
+from listmgr.records import StreamRecord
+from listmgr.sources import StreamSource
+
+log = logging.getLogger("listmgr.mapping")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    failed_from: int | None
+    """Position of the first record to retry; None when the whole batch succeeded."""
+    function_error: str | None = None
+    """`Unhandled` when the function raised, as Lambda reports it."""
+    response: Any = None
+
+
+@dataclass(frozen=True)
+class Invoker:
+    function: LocalFunction
+    source: StreamSource
+    clock: Callable[[], float]
+
+    def invoke(
+        self, shard_id: str, records: Sequence[StreamRecord], extra: Mapping[str, Any] | None = None
+    ) -> Outcome:
+        """Invokes with `records` (and `extra` event fields, for windows) and logs the result."""
+        started = time.perf_counter()
+        # Through JSON, as Lambda delivers it: the function gets its own copy, retries get a clean one.
+        event = json.loads(
+            json.dumps({"Records": [record.event_record for record in records], **(extra or {})})
+        )
+        try:
+            response = self.function.invoke(event)
+        except Exception as error:
+            log.warning("%s raised %s: %s", self.function.key, type(error).__name__, error)
+            outcome = Outcome(0, "Unhandled")
+        else:
+            failed_from = None
+            if self.source.report_batch_item_failures:
+                failed_from = first_failure(response, [record.sequence_number for record in records])
+            outcome = Outcome(failed_from, None, response)
+        self._log(shard_id, records, outcome, time.perf_counter() - started)
+        return outcome
+
+    def _log(self, shard_id: str, records: Sequence[StreamRecord], outcome: Outcome, seconds: float) -> None:
+        if outcome.failed_from is None:
+            result = "ok"
+        elif outcome.function_error:
+            result = "function error"
+        else:
+            result = f"failed from {records[outcome.failed_from].sequence_number}"
+        age = f", iterator age {iterator_age(records, self.clock())} ms" if records else ""
+        span = f" {records[0].sequence_number}..{records[-1].sequence_number}" if records else ""
+        log.info(
+            "%s <- %s: %d records%s, %s in %.0f ms%s",
+            self.function.key,
+            shard_id,
+            len(records),
+            span,
+            result,
+            seconds * 1000,
+            age,
+        )
+
+
+def iterator_age(records: Sequence[StreamRecord], now: float) -> int:
+    """Lambda's IteratorAge: how old the batch's last record is once the batch is done, in ms."""
+    return max(0, round((now - records[-1].arrival) * 1000))
