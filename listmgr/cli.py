@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--api-port", type=int, default=8000)
     up.add_argument("--stage", default="dev")
     up.add_argument("--region", default="us-east-1")
+    up.add_argument(
+        "--endpoint-url",
+        default=None,
+        help="use this AWS endpoint (an external moto server, LocalStack) instead of starting moto; "
+        "the stack's resources are created only if it does not exist there yet",
+    )
     up.set_defaults(run=run_up)
 
     send = sub.add_parser("send", help="put JSON lines (submissions or envelopes) onto the stream")
@@ -86,6 +92,7 @@ def run_up(arguments: argparse.Namespace) -> int:
             api_port=arguments.api_port,
             stage=arguments.stage,
             region=arguments.region,
+            endpoint_url=arguments.endpoint_url,
         )
     )
     stopping = threading.Event()
