@@ -100,4 +100,18 @@ def plain_image(image: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """An AttributeValue-typed image as plain values: numbers as int or Decimal, never float."""
     if image is None:
         return None
-    return {name: _deserializer.deserialize(value) for name, value in image.items()}
+    return {name: _deserializer.deserialize(_binary_as_bytes(value)) for name, value in image.items()}
+
+
+def _binary_as_bytes(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Lambda's events carry binary values (B, BS) in base64; the deserializer wants bytes."""
+    ((kind, item),) = value.items()
+    if kind == "B" and isinstance(item, str):
+        return {"B": base64.b64decode(item)}
+    if kind == "BS":
+        return {"BS": [base64.b64decode(each) if isinstance(each, str) else each for each in item]}
+    if kind == "M":
+        return {"M": {name: _binary_as_bytes(each) for name, each in item.items()}}
+    if kind == "L":
+        return {"L": [_binary_as_bytes(each) for each in item]}
+    return value
