@@ -43,23 +43,19 @@ class Invoker:
         try:
             response = self.function.invoke(event)
         except Exception as error:
-            log.warning("%s raised %s: %s", self.function.key, type(error).__name__, error)
-            outcome = Outcome(0, "Unhandled")
-        else:
-            failed_from = None
-            if self.source.report_batch_item_failures:
-                failed_from = first_failure(response, [record.sequence_number for record in records])
-            outcome = Outcome(failed_from, None, response)
-        self._log(shard_id, records, outcome, time.perf_counter() - started)
-        return outcome
+            self._log(shard_id, records, f"raised {type(error).__name__}: {error}", started)
+            return Outcome(0, "Unhandled")
+        failed_from = None
+        if self.source.report_batch_item_failures:
+            failed_from = first_failure(response, [record.sequence_number for record in records])
+        result = "ok" if failed_from is None else "failed"
+        if failed_from is not None and records:
+            result = f"failed from {records[failed_from].sequence_number}"
+        self._log(shard_id, records, result, started)
+        return Outcome(failed_from, None, response)
 
-    def _log(self, shard_id: str, records: Sequence[StreamRecord], outcome: Outcome, seconds: float) -> None:
-        if outcome.failed_from is None:
-            result = "ok"
-        elif outcome.function_error:
-            result = "function error"
-        else:
-            result = f"failed from {records[outcome.failed_from].sequence_number}"
+    def _log(self, shard_id: str, records: Sequence[StreamRecord], result: str, started: float) -> None:
+        seconds = time.perf_counter() - started
         age = f", iterator age {iterator_age(records, self.clock())} ms" if records else ""
         span = f" {records[0].sequence_number}..{records[-1].sequence_number}" if records else ""
         log.info(

@@ -119,9 +119,14 @@ def _pattern(pattern: Any, where: str) -> Mapping[str, Any]:
 
 
 def _epoch(value: Any) -> float | None:
-    if value is None or isinstance(value, int | float):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    """startingPositionTimestamp: epoch seconds (a number, or a string of one from a ${param:...})
+    or an ISO 8601 time."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
 
 def _check(source: StreamSource, where: str) -> None:

@@ -1,0 +1,27 @@
+"""filterPatterns: only matching records are delivered; the others are checkpointed as done."""
+
+from tests.e2e.conftest import wait_for
+from tests.integration.mappings.conftest import MappingProject
+
+
+def test_only_records_matching_a_pattern_are_delivered(project: MappingProject) -> None:
+    values = [
+        {"kind": "keep", "size": 15},  # pattern 1
+        {"kind": "keep", "size": 25},  # over the range
+        {"kind": "keep", "size": 10},  # not over 10
+        {"name": "x-ray"},  # pattern 2: prefix
+        {"name": "y-ray"},
+        {"kind": "other"},  # pattern 3: anything-but keep and drop, and no tag
+        {"kind": "other", "tag": 1},
+        {"kind": "drop"},
+        ["a", "list"],
+        {"kind": "keep", "size": 20},  # pattern 1, at the end of the range
+    ]
+    project.put(values)
+    kinesis = project.aws.client("kinesis")
+    last = kinesis.put_record(StreamName=project.stream_name, Data=b"not json", PartitionKey="x")
+    project.start("filtered")
+
+    wait_for(lambda: project.checkpoint("filtered") == last["SequenceNumber"])
+
+    assert project.delivered("filtered") == [values[0], values[3], values[5], values[9]]
