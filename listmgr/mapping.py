@@ -94,10 +94,13 @@ class EventSourceMapping:
 
     def stop(self) -> None:
         self.stopping.set()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        # The shard supervisor first: once it is done, no poller is added behind our back.
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         for poller in self.pollers.values():
             poller.wake()
-        deadline = time.monotonic() + STOP_TIMEOUT
-        for thread in [*self._threads, *(t for poller in self.pollers.values() for t in poller.threads)]:
+        for thread in [thread for poller in self.pollers.values() for thread in poller.threads]:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _delivery(self, reader: StreamReader) -> Delivery:
