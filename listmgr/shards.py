@@ -1,9 +1,11 @@
 """Polling one shard: reading it in order and handing each record to its lane, or checkpointing it
 at once when the filter criteria leave it out.
 
-The shard is read again at once while it has more records, and every POLL_INTERVAL once it is
-caught up. Reading pauses while the lanes hold a few batches' worth of records, so a slow function
-does not make the mapping read the whole stream into memory.
+The shard is read again at once while it has more records; once it is caught up, after
+FIRST_POLL_INTERVAL, doubling while it stays idle up to the rate Lambda polls that kind of
+stream (Kinesis once a second, DynamoDB Streams four times), so an idle stack costs little CPU
+and a busy one little latency. Reading pauses while the lanes hold a few batches' worth of
+records, so a slow function does not make the mapping read the whole stream into memory.
 """
 
 import logging
@@ -18,8 +20,8 @@ from listmgr.records import StreamRecord
 from listmgr.streams import Page, Position, StreamReader
 
 log = logging.getLogger("listmgr.mapping")
-POLL_INTERVAL = 0.25
-"""Seconds between reads of a caught-up shard: DynamoDB Streams' 4 per second (Kinesis: 1 in AWS)."""
+FIRST_POLL_INTERVAL = 0.25
+"""Seconds before reading a caught-up shard again, right after records came."""
 ROOM_CHECK = 0.05
 ERROR_PAUSE = 1.0
 
@@ -68,6 +70,7 @@ class ShardPoller:
     def _run(self) -> None:
         stopping = self.delivery.stopping
         iterator: str | None = None
+        interval = FIRST_POLL_INTERVAL
         while not stopping.is_set():
             self._wait_for_room()
             asked_at = self.delivery.clock()
@@ -88,7 +91,10 @@ class ShardPoller:
             iterator = page.next_iterator
             if page.caught_up:
                 self.read_up_to = asked_at
-                stopping.wait(POLL_INTERVAL)
+                interval = (
+                    FIRST_POLL_INTERVAL if page.records else min(2 * interval, self.reader.poll_interval)
+                )
+                stopping.wait(interval)
 
     def _wait_for_room(self) -> None:
         while sum(len(lane.buffer) for lane in self.lanes) >= self.room:

@@ -44,6 +44,9 @@ class StreamReader:
     """What both kinds of stream answer; each subclass speaks its service's API."""
 
     limit: int
+    """Most records one GetRecords call returns."""
+    poll_interval: float
+    """Seconds between Lambda's reads of an idle shard."""
 
     def __init__(self, client: Any, source: StreamSource, region: str) -> None:
         self.client = client
@@ -79,6 +82,7 @@ def reader_for(source: StreamSource, clients: Mapping[str, Any], region: str) ->
 
 class KinesisReader(StreamReader):
     limit = 10_000
+    poll_interval = 1.0
 
     def _listed(self) -> Iterator[Mapping[str, Any]]:
         request: dict[str, Any] = {"StreamName": self.source.stream_name}
@@ -124,6 +128,7 @@ class KinesisReader(StreamReader):
 
 class DynamoDBStreamReader(StreamReader):
     limit = 1_000
+    poll_interval = 0.25
 
     def _listed(self) -> Iterator[Mapping[str, Any]]:
         request: dict[str, Any] = {"StreamArn": self.source.arn}

@@ -6,8 +6,9 @@ the window of its arrival time. Every batch holds records of one window; each in
 `{"state": ...}` (a response without it is a failed invocation). Once the shard has been read past
 the window's end, a final invocation with no records, the last state and
 `isFinalInvokeForWindow: true` closes it; it is repeated until it succeeds, and only then are the
-window's records checkpointed. A state over 1 MB ends the window early: a final invocation with
-`isWindowTerminatedEarly: true`, then a fresh state for the rest of the same window.
+window's records checkpointed. A state over 1 MB ends the window early: before the window's next
+invocation, a final one with `isWindowTerminatedEarly: true`, then a fresh state for the rest of
+the same window.
 """
 
 import json
@@ -66,6 +67,8 @@ class TumblingWindow:
     def invoke(self, records: Sequence[StreamRecord]) -> Outcome:
         """An aggregating invocation of records of the open window (opening it if none is)."""
         self.current = self.current or self.of(records[0])
+        if len(json.dumps(self.state)) > STATE_LIMIT:
+            self.close(early=True)
         outcome = self.invoker.invoke(self.shard_id, records, self._fields(final=False, early=False))
         if outcome.function_error:
             return outcome
@@ -73,8 +76,6 @@ class TumblingWindow:
             log.warning("%s returned no state for its window: a failed invocation", self.invoker.function.key)
             return Outcome(0, None, outcome.response)
         self.state = outcome.response["state"]
-        if len(json.dumps(self.state)) > STATE_LIMIT:
-            self.close(early=True)
         return outcome
 
     def hold(self, records: Sequence[StreamRecord]) -> None:

@@ -80,15 +80,15 @@ def test_a_state_over_one_megabyte_ends_the_window_early() -> None:
 
     function, finished = Function(grows), []
     open_window = window(function, finished)
-    open_window.hold([record(1, 1.0)])
     open_window.invoke([record(1, 1.0)])
+    open_window.hold([record(1, 1.0)])
+    open_window.invoke([record(2, 2.0)])
 
-    final = function.events[-1]
+    first, final, second = function.events
     assert final["isFinalInvokeForWindow"] and final["isWindowTerminatedEarly"]
-    assert finished == ["1"]
-    assert open_window.state == {} and open_window.current == Window(0.0, 60.0), (
-        "the same window goes on, afresh"
-    )
+    assert len(final["state"]["x"]) == STATE_LIMIT and first["state"] == {}
+    assert finished == ["1"], "the records of the ended state are done"
+    assert second["state"] == {} and second["window"] == final["window"], "the same window goes on, afresh"
 
 
 def test_a_failed_final_invocation_is_repeated_until_it_succeeds() -> None:
