@@ -61,7 +61,7 @@ class EventSourceMapping:
         self.clock = clock
         self.stopping = threading.Event()
         self.pollers: dict[str, ShardPoller] = {}
-        self._threads: list[threading.Thread] = []
+        self._supervisor: threading.Thread | None = None
 
     def start(self) -> None:
         if not self.source.enabled:
@@ -83,21 +83,20 @@ class EventSourceMapping:
             )
 
         self._start_shards(reader, poller, saved, initial=True)
-        supervisor = threading.Thread(
+        self._supervisor = threading.Thread(
             target=self._discover,
             args=(reader, poller, saved),
             daemon=True,
             name=f"shards:{self.function.key}",
         )
-        supervisor.start()
-        self._threads.append(supervisor)
+        self._supervisor.start()
 
     def stop(self) -> None:
         self.stopping.set()
         deadline = time.monotonic() + STOP_TIMEOUT
         # The shard supervisor first: once it is done, no poller is added behind our back.
-        for thread in self._threads:
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if self._supervisor is not None:
+            self._supervisor.join(timeout=STOP_TIMEOUT)
         for poller in self.pollers.values():
             poller.wake()
         for thread in [thread for poller in self.pollers.values() for thread in poller.threads]:
@@ -157,4 +156,4 @@ class EventSourceMapping:
 
 
 def _no_checkpoint(shard_id: str, sequence_number: str) -> None:
-    """Checkpoints are kept only in memory when the mapping has no folder for them."""
+    """Without a folder for checkpoints, a restarted mapping starts at startingPosition again."""
