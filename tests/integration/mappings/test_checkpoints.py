@@ -5,28 +5,29 @@ from tests.e2e.conftest import wait_for
 from tests.integration.mappings.conftest import MappingProject
 
 
-def test_a_restarted_mapping_resumes_after_its_checkpoint(project: MappingProject) -> None:
-    first = project.put([f"first-{index}" for index in range(20)])
+def deliver_then_stop(project: MappingProject, values: list[str]) -> None:
+    """Runs the `ordered` mapping until `values` are delivered and checkpointed, then stops it."""
+    numbers = project.put(values)
     project.start("ordered")
-    project.wait_until_delivered("ordered", 20)
-    wait_for(lambda: project.checkpoint("ordered") == first[-1])
+    project.wait_until_delivered("ordered", len(values))
+    wait_for(lambda: project.checkpoint("ordered") == numbers[-1])
     project.stop()
 
-    project.put([f"second-{index}" for index in range(10)])
+
+def test_a_restarted_mapping_resumes_after_its_checkpoint(project: MappingProject) -> None:
+    first = [f"first-{index}" for index in range(20)]
+    deliver_then_stop(project, first)
+
+    second = [f"second-{index}" for index in range(10)]
+    project.put(second)
     project.start("ordered")
     delivered = project.wait_until_delivered("ordered", 30)
 
-    assert sorted(delivered) == sorted(
-        [f"first-{index}" for index in range(20)] + [f"second-{index}" for index in range(10)]
-    )
+    assert sorted(delivered) == sorted(first + second)
 
 
 def test_the_checkpoint_of_a_stream_created_again_is_ignored(project: MappingProject) -> None:
-    old = project.put([f"old-{index}" for index in range(5)])
-    project.start("ordered")
-    project.wait_until_delivered("ordered", 5)
-    wait_for(lambda: project.checkpoint("ordered") == old[-1])
-    project.stop()
+    deliver_then_stop(project, [f"old-{index}" for index in range(5)])
 
     kinesis = project.aws.client("kinesis")
     kinesis.delete_stream(StreamName=project.stream_name)
