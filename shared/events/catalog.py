@@ -1,7 +1,7 @@
 """The event catalog: one JSON Schema per event type, generated from the models.
 
-    python -m shared.events.catalog --write   # regenerate shared/events/schemas/*.json
-    python -m shared.events.catalog --check   # exit 1 if the files are not what the models give
+python -m shared.events.catalog --write   # regenerate shared/events/schemas/*.json
+python -m shared.events.catalog --check   # exit 1 if the files are not what the models give
 """
 
 import argparse
@@ -25,11 +25,16 @@ def schema(event_type: str) -> dict[str, Any]:
 
 
 def files() -> dict[Path, str]:
-    return {SCHEMAS / f"{name}.json": json.dumps(schema(name), indent=2, ensure_ascii=False) + "\n" for name in EVENT_MODELS}
+    return {
+        SCHEMAS / f"{name}.json": json.dumps(schema(name), indent=2, ensure_ascii=False) + "\n"
+        for name in EVENT_MODELS
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--check", action="store_true")
     arguments = parser.parse_args(argv)

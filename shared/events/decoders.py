@@ -10,7 +10,6 @@ fault, never an exception.
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -37,18 +36,18 @@ def kinesis_unit(record: Mapping[str, Any]) -> UnitOfWork:
     try:
         document = loads(base64.b64decode(kinesis["data"], validate=True).decode("utf-8"))
     except binascii.Error:
-        return replace(unit, fault="data is not valid base64")
+        return unit._replace(fault="data is not valid base64")
     except UnicodeDecodeError as error:
-        return replace(unit, fault=f"data is not valid UTF-8 ({error.reason} at byte {error.start})")
+        return unit._replace(fault=f"data is not valid UTF-8 ({error.reason} at byte {error.start})")
     except NotJson as error:
-        return replace(unit, fault=str(error))
+        return unit._replace(fault=str(error))
     if not isinstance(document, dict):
-        return replace(unit, fault=f"data is JSON but not an object: {type(document).__name__}")
+        return unit._replace(fault=f"data is JSON but not an object: {type(document).__name__}")
     if is_submission(document):
-        return replace(unit, event=submission_envelope(document, record))
+        return unit._replace(event=submission_envelope(document, record))
     if not isinstance(document.get("type"), str):
-        return replace(unit, fault="an event envelope needs a string 'type'")
-    return replace(unit, event=document)
+        return unit._replace(fault="an event envelope needs a string 'type'")
+    return unit._replace(event=document)
 
 
 def is_submission(document: Mapping[str, Any]) -> bool:
@@ -92,8 +91,8 @@ def dynamodb_unit(record: Mapping[str, Any]) -> UnitOfWork:
             "old": plain_image(stream.get("OldImage")),
         }
     except (KeyError, TypeError, ValueError) as error:
-        return replace(unit, fault=f"not a DynamoDB Streams record: {error}")
-    return replace(unit, event=change)
+        return unit._replace(fault=f"not a DynamoDB Streams record: {error}")
+    return unit._replace(event=change)
 
 
 def plain_image(image: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
 """The submission document of the original sample, and the request to delete a user's list."""
 
+import re
 import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -20,14 +21,19 @@ from shared.lists.limits import MAX_ENTRIES_PER_SUBMISSION, MAX_NAME_LENGTH
 NAME_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]+$"
 
 
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Unicode's control characters (category Cc) and lone surrogates (Cs), which no UTF-8 text
+can carry."""
+
+
 def _no_control_characters(value: str) -> str:
-    for character in value:
-        category = unicodedata.category(character)
-        if category == "Cc":
-            raise ValueError(f"must not contain control characters (found U+{ord(character):04X})")
-        if category == "Cs":
-            raise ValueError("must be valid Unicode (found a lone surrogate)")
-    return value
+    found = _FORBIDDEN.search(value)
+    if found is None:
+        return value
+    character = found.group()
+    if unicodedata.category(character) == "Cs":
+        raise ValueError("must be valid Unicode (found a lone surrogate)")
+    raise ValueError(f"must not contain control characters (found U+{ord(character):04X})")
 
 
 Name = Annotated[

@@ -27,22 +27,29 @@ class Aggregate:
 def join(aggregate: Aggregate | None, user_list: UserList) -> Aggregate:
     """The aggregate with a new user's list added."""
     base = aggregate or Aggregate(user_list.title, user_list.type, {}, {}, 0, user_list.updated_at)
-    shifted = _shift(base, user_list.entries, +1)
-    return replace(shifted, users=base.users + 1, updated_at=max(base.updated_at, user_list.updated_at))
+    sums, counts = _shifted(base, user_list.entries, +1)
+    check_size(sums, f"the aggregate of {base.title!r}")
+    return Aggregate(
+        base.title, base.type, sums, counts, base.users + 1, max(base.updated_at, user_list.updated_at)
+    )
 
 
 def swap(aggregate: Aggregate, old: UserList, new: UserList) -> Aggregate:
     """The aggregate with a user's previous contribution taken out and the new one added."""
-    shifted = _shift(_shift(aggregate, old.entries, -1), new.entries, +1)
-    return replace(shifted, updated_at=max(aggregate.updated_at, new.updated_at))
+    sums, counts = _shifted(aggregate, old.entries, -1)
+    sums, counts = _shifted(Aggregate(aggregate.title, aggregate.type, sums, counts, 0, 0), new.entries, +1)
+    check_size(sums, f"the aggregate of {aggregate.title!r}")
+    updated_at = max(aggregate.updated_at, new.updated_at)
+    return Aggregate(aggregate.title, aggregate.type, sums, counts, aggregate.users, updated_at)
 
 
 def leave(aggregate: Aggregate, user_list: UserList, timestamp: int) -> Aggregate | None:
     """The aggregate with a user's list taken out, or None once no user is left."""
     if aggregate.users <= 1:
         return None
-    shifted = _shift(aggregate, user_list.entries, -1)
-    return replace(shifted, users=aggregate.users - 1, updated_at=max(aggregate.updated_at, timestamp))
+    sums, counts = _shifted(aggregate, user_list.entries, -1)
+    updated_at = max(aggregate.updated_at, timestamp)
+    return Aggregate(aggregate.title, aggregate.type, sums, counts, aggregate.users - 1, updated_at)
 
 
 def touch(aggregate: Aggregate | None, timestamp: int) -> Aggregate | None:
@@ -61,7 +68,11 @@ def ranking(sums: Mapping[str, Decimal], counts: Mapping[str, int]) -> list[str]
     return sorted(sums, key=order)
 
 
-def _shift(aggregate: Aggregate, entries: Mapping[str, Decimal], sign: int) -> Aggregate:
+def _shifted(
+    aggregate: Aggregate, entries: Mapping[str, Decimal], sign: int
+) -> tuple[dict[str, Decimal], dict[str, int]]:
+    """The sums and counts with `entries` added (sign +1) or taken out (sign -1); a key no
+    user holds any more leaves both."""
     sums, counts = dict(aggregate.sums), dict(aggregate.counts)
     for key, value in entries.items():
         count = counts.get(key, 0) + sign
@@ -71,6 +82,4 @@ def _shift(aggregate: Aggregate, entries: Mapping[str, Decimal], sign: int) -> A
         else:
             sums[key] = numbers.add(sums.get(key, Decimal(0)), value if sign > 0 else -value)
             counts[key] = count
-    if sign > 0:
-        check_size(sums, f"the aggregate of {aggregate.title!r}")
-    return replace(aggregate, sums=sums, counts=counts)
+    return sums, counts

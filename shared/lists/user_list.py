@@ -6,9 +6,14 @@ from decimal import Decimal
 from typing import Literal
 
 from shared.lists import numbers
-from shared.lists.limits import MAX_KEYS_PER_LIST, MAX_LIST_BYTES, entries_bytes
+from shared.lists.limits import MAX_KEYS_PER_LIST, MAX_LIST_BYTES, MAX_NAME_LENGTH, entries_bytes
 
 ListType = Literal["tally", "rank"]
+
+
+KEYS_ALWAYS_SMALL_ENOUGH = MAX_LIST_BYTES // entries_bytes(1, MAX_NAME_LENGTH * 4)
+"""So few keys that even 128 four-byte characters each stay under the size limit: no need to
+measure them, which is most lists, on every change."""
 
 
 class Rejected(ValueError):
@@ -55,6 +60,8 @@ def check_size(entries: Mapping[str, object], what: str) -> None:
     """Rejected when a list would pass the key count or the encoded size it may have."""
     if len(entries) > MAX_KEYS_PER_LIST:
         raise Rejected(f"{what} would have {len(entries)} keys; the limit is {MAX_KEYS_PER_LIST}")
+    if len(entries) <= KEYS_ALWAYS_SMALL_ENOUGH:
+        return
     size = entries_bytes(len(entries), sum(len(key.encode()) for key in entries))
     if size > MAX_LIST_BYTES:
         raise Rejected(f"{what} would take {size} bytes; the limit is {MAX_LIST_BYTES}")

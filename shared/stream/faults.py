@@ -8,7 +8,6 @@ publishes the same event, which subscribers drop as a duplicate.
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from shared.events.decoders import arrival_ms
@@ -59,7 +58,7 @@ def publish_faults(stream: Stream, tags: Mapping[str, str | int], options: Publi
         outgoing = [encode(fault_event(units[index], tags), index) for index in faulted]
         unpublished = set(publish(stream, outgoing, options))
         return [
-            replace(unit, failed="its fault event could not be published") if index in unpublished else unit
+            unit._replace(failed="its fault event could not be published") if index in unpublished else unit
             for index, unit in enumerate(units)
         ]
 

@@ -1,19 +1,19 @@
 """The unit of work: one stream record and what the steps of a pipeline learn about it.
 
-Steps never mutate a unit of work; each returns a new one with what it adds (`dataclasses.replace`).
+Steps never mutate a unit of work; each returns a new one with what it adds (`unit._replace`,
+a named tuple's, which costs a microsecond where `dataclasses.replace` costs ten: a batch of
+a thousand records makes a few thousand of them).
 A unit that cannot be processed carries its `fault` instead of raising, so one bad record never
 takes its batch down.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.lists.changes import Change
 
 
-@dataclass(frozen=True)
-class UnitOfWork:
+class UnitOfWork(NamedTuple):
     record: Mapping[str, Any]
     """The Lambda event record, untouched."""
     sequence_number: str

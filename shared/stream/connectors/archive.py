@@ -56,7 +56,7 @@ class ArchivedRecord:
     sequence_number: str | None
     partition_key: str | None
     document: str
-    """The whole event envelope as JSON."""
+    """The record's data as it arrived on the stream: a submission or an event envelope."""
     archived_at: int
 
 

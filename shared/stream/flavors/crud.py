@@ -12,7 +12,7 @@ id: delivered twice, read again from the stream, or stored again by a rebuild.
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.events.codec import dumps
@@ -51,7 +51,7 @@ def crud(rules: Sequence[CrudRule], options: CrudOptions) -> Step:
         unpublished = publish(options.stream, outgoing, options.publish)
         if unpublished:
             first = unpublished[0]
-            mapped[first] = replace(mapped[first], failed="its event could not be published")
+            mapped[first] = mapped[first]._replace(failed="its event could not be published")
         return mapped
 
     return step
@@ -82,7 +82,7 @@ def to_event(unit: UnitOfWork, rules: Mapping[str, CrudRule], options: CrudOptio
         "list": rule.to_entity(current),
         "raw": {"new": public_image(new), "old": public_image(old)},
     }
-    return replace(unit, published=_within_record_limit(event))
+    return unit._replace(published=_within_record_limit(event))
 
 
 def _action(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, rule: CrudRule) -> str | None:

@@ -13,10 +13,11 @@ A cause that may pass (throttling, the archive down) fails the title's first rec
 batch response retries from the earliest such record.
 """
 
+import base64
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.events.codec import dumps
@@ -66,8 +67,8 @@ def to_change(unit: UnitOfWork, rules: Mapping[str, MaterializeRule]) -> UnitOfW
     try:
         event = parse_event(unit.event)
     except InvalidEvent as error:
-        return replace(unit, fault=f"schema violation: {error}")
-    return replace(unit, change=rule.to_change(event))
+        return unit._replace(fault=f"schema violation: {error}")
+    return unit._replace(change=rule.to_change(event))
 
 
 def store(units: list[UnitOfWork], options: MaterializeOptions) -> list[UnitOfWork]:
@@ -164,7 +165,7 @@ def archived_record(unit: UnitOfWork, outcome: Outcome, now: int) -> ArchivedRec
         shard_id=unit.shard,
         sequence_number=unit.sequence_number,
         partition_key=record.get("partitionKey"),
-        document=dumps(unit.event),
+        document=base64.b64decode(record["data"]).decode() if "data" in record else dumps(unit.event),
         archived_at=now,
     )
 
@@ -180,10 +181,10 @@ def _settle(
         if title in failures:
             # The title's first record fails, so the mapping retries from there; records of it
             # that were stored meanwhile come again and are recognized as applied.
-            settled[indices[0]] = replace(units[indices[0]], failed=failures[title])
+            settled[indices[0]] = units[indices[0]]._replace(failed=failures[title])
             continue
         for index in indices:
             outcome = outcomes[index]
             if outcome.status == "rejected":
-                settled[index] = replace(units[index], fault=outcome.reason)
+                settled[index] = units[index]._replace(fault=outcome.reason)
     return settled
