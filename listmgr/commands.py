@@ -253,6 +253,8 @@ def banner(description: Mapping[str, Any], resources: LocalResources | None) -> 
         f"  failure queue    {description.get('failure_queue_url')}",
         f"  archive          {description.get('archive_url')}",
     ]
+    if description.get("restored"):
+        lines.append(f"  restored         {description['restored']}")
     for mapping in description.get("mappings", []):
         lines.append(
             f"  mapping          {mapping['type']} -> {mapping['function']} (batch {mapping['batchSize']})"

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,10 @@ from listmgr.functions import LocalFunction, functions_of
 from listmgr.mapping import EventSourceMapping
 from listmgr.resources import LocalResources, deploy
 from listmgr.sources import InvalidSource, StreamSource, sources_of
+from services.admin import operations
 from services.api.auth import hash_key, new_key
+from shared import bootstrap
+from shared.settings import Settings
 from shared.stream.connectors.archive import open_archive
 
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
@@ -90,6 +94,7 @@ class Stack:
         )
         self._export_environment()
         self._migrate_archive()
+        self._restore_from_archive()
         self.functions = functions_of(self.config, options.stage, options.region)
         self._start_mappings()
         self._start_http()
@@ -131,6 +136,24 @@ class Stack:
                 archive.migrate()
             finally:
                 archive.close()
+
+    def _restore_from_archive(self) -> None:
+        """moto keeps nothing across restarts, the archive does: a fresh local table is rebuilt
+        from it, so a restarted stack shows the lists it showed before."""
+        if self.options.endpoint_url or "LISTMGR_TABLE" not in os.environ:
+            return
+        settings = Settings.from_env()
+        archive = bootstrap.archive(settings)
+        try:
+            if archive.count():
+                report = operations.rebuild_table(
+                    archive, bootstrap.list_table(settings), int(time.time() * 1000), settings.dedup
+                )
+                self.description["restored"] = (
+                    f"{report.titles} titles and {report.user_lists} user lists from {archive.describe}"
+                )
+        finally:
+            archive.close()
 
     def _dev_api_key(self) -> str:
         """The local admin key: made once, kept in the state folder so it survives restarts."""
