@@ -21,6 +21,8 @@ class Settings:
     api_keys_secret_arn: str | None = None
     api_keys: str | None = None
     """API keys as JSON (see services/api/auth.py), when not read from a secret."""
+    api_reads_need_key: bool = False
+    """Whether reads, like writes, need an API key; by default they are public."""
     dedup: DedupSettings = field(default_factory=DedupSettings)
 
     @classmethod
@@ -36,6 +38,7 @@ class Settings:
             archive_secret_arn=env.get("LISTMGR_ARCHIVE_SECRET_ARN") or None,
             api_keys_secret_arn=env.get("LISTMGR_API_KEYS_SECRET_ARN") or None,
             api_keys=env.get("LISTMGR_API_KEYS") or None,
+            api_reads_need_key=env.get("LISTMGR_API_READS_NEED_KEY", "").lower() in ("1", "true", "yes"),
             dedup=DedupSettings(
                 window_hours=int(env.get("LISTMGR_DEDUP_WINDOW_HOURS", defaults.dedup.window_hours)),
                 max_ids=int(env.get("LISTMGR_DEDUP_MAX_IDS", defaults.dedup.max_ids)),

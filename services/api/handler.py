@@ -1,4 +1,5 @@
-"""The API function: API Gateway HTTP API events (payload 2.0) through serverless-wsgi."""
+"""The API function: API Gateway HTTP API events (payload 2.0) through serverless-wsgi in AWS,
+and `app`, the same application as a WSGI callable, for the WSGI server of `listmgr up`."""
 
 from functools import cache
 from typing import Any
@@ -6,11 +7,15 @@ from typing import Any
 import serverless_wsgi
 from flask import Flask
 
-from services.api.app import ApiDeps, create_app
+from services.api.app import create_app
 from services.api.auth import KeyRing
+from services.api.deps import ApiDeps, Probe
 from shared import bootstrap, logs, tracing
 from shared.settings import Settings
+from shared.stream.connectors.archive import Archive
 from shared.stream.connectors.aws import secret_json
+from shared.stream.connectors.dynamodb import ListTable
+from shared.stream.connectors.kinesis import KinesisStream
 
 logs.configure()
 tracing.trace_calls()
@@ -19,17 +24,37 @@ tracing.trace_calls()
 @cache
 def application() -> Flask:
     settings = Settings.from_env()
-    if settings.api_keys_secret_arn:
-        keys = KeyRing.from_json(secret_json(settings.api_keys_secret_arn, settings.region)["keys"])
-    else:
-        keys = KeyRing.from_json(settings.api_keys)
+    table, stream, archive = (
+        bootstrap.list_table(settings),
+        bootstrap.event_stream(settings),
+        bootstrap.archive(settings),
+    )
     deps = ApiDeps(
-        table=bootstrap.list_table(settings),
-        stream=bootstrap.event_stream(settings),
-        keys=keys,
+        table=table,
+        stream=stream,
+        archive=archive,
+        keys=key_ring(settings),
         tags={"source": "api", "stage": settings.stage, "region": settings.region, "functionname": "api"},
+        probes=probes(table, stream, archive),
+        reads_need_key=settings.api_reads_need_key,
     )
     return create_app(deps)
+
+
+def key_ring(settings: Settings) -> KeyRing:
+    """From the Secrets Manager secret in AWS, from the environment locally; the document is the
+    same either way (services/api/auth.py)."""
+    if settings.api_keys_secret_arn:
+        return KeyRing.from_document(secret_json(settings.api_keys_secret_arn, settings.region))
+    return KeyRing.from_json(settings.api_keys)
+
+
+def probes(table: ListTable, stream: KinesisStream, archive: Archive) -> dict[str, Probe]:
+    return {
+        "table": lambda: table.client.describe_table(TableName=table.table_name),
+        "stream": lambda: stream.client.describe_stream_summary(StreamName=stream.stream_name),
+        "archive": archive.ping,
+    }
 
 
 def app(environ: dict[str, Any], start_response: Any) -> Any:

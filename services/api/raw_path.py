@@ -2,15 +2,29 @@
 
 WSGI servers and serverless-wsgi percent-decode PATH_INFO, so `/lists/a%2Fb/users/c` arrives as
 `/lists/a/b/users/c` and a title containing '/' could not be told apart from more segments. This
-middleware puts the raw path back, still encoded, in PATH_INFO; routes then match whole encoded
-segments and views decode each segment once (`services.api.app.segment`).
+middleware puts the path back in PATH_INFO still percent-encoded, always as ASCII; routes then
+match whole encoded segments and views decode each segment once (`services.api.names`).
+
+Where the path comes from:
+- a WSGI server (waitress, gunicorn, werkzeug): REQUEST_URI / RAW_URI, exactly as sent;
+- API Gateway through serverless-wsgi: the event's `rawPath`. A REST API, a Lambda function URL
+  or an ALB passes it on as sent. An HTTP API (payload 1.0 and 2.0 alike) has already
+  percent-decoded it once: `/lists/a%2Fb` reaches the function as `/lists/a/b`, and a decoded
+  `?` is reported to end the path. Clients of an HTTP API therefore percent-encode each segment
+  twice (`a%252Fb`), which this middleware then sees as `a%2Fb`, the same as a WSGI server.
+  Characters that cannot stand in an encoded path (spaces, emoji, '#') are encoded again here,
+  so names without '/', '%' or '?' need no double encoding.
 """
 
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote_from_bytes
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+PATH_SAFE = "/%!$&'()*+,;=:@"
+"""What may stand unencoded in a path besides letters, digits and '-._~' (RFC 3986), with '%'
+kept so the client's escapes stay as sent."""
 
 
 class RawPathMiddleware:
@@ -23,18 +37,25 @@ class RawPathMiddleware:
 
 
 def raw_path(environ: dict[str, Any]) -> str:
-    """The request path, percent-encoded as sent; from API Gateway's rawPath under
-    serverless-wsgi, from REQUEST_URI / RAW_URI under a WSGI server."""
+    """The request path below SCRIPT_NAME, percent-encoded as sent, in ASCII."""
+    path = quote_from_bytes(_path_as_sent(environ), safe=PATH_SAFE)
+    script = environ.get("SCRIPT_NAME", "")
+    return path[len(script) :] if script and path.startswith(script + "/") else path
+
+
+def _path_as_sent(environ: dict[str, Any]) -> bytes:
     event = environ.get("serverless.event")
     if isinstance(event, dict) and isinstance(event.get("rawPath"), str):
-        path: str = event["rawPath"]
-    else:
-        path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
-        path = path.split("?", 1)[0]
-    if not path:
-        # Nothing raw to go on: re-encode what was decoded (a '/' inside a segment is then lost).
-        return quote(environ.get("PATH_INFO", ""), safe="/")
+        # A real str from the event's JSON; a lone surrogate stays visible as bytes that are
+        # not UTF-8, which the name decoding then refuses.
+        raw_path: str = event["rawPath"]
+        return raw_path.encode("utf-8", "surrogatepass")
+    # WSGI strings carry the request's bytes as latin-1 (PEP 3333).
+    uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if not uri:
+        # Nothing raw to go on: the decoded path (a '/' inside a segment is then lost).
+        return str(environ.get("PATH_INFO", "")).encode("latin-1", "replace")
+    path = str(uri).split("?", 1)[0]
     if "://" in path:
         path = "/" + path.split("://", 1)[1].partition("/")[2]
-    script = environ.get("SCRIPT_NAME", "")
-    return path[len(script) :] if script and path.startswith(script) else path
+    return path.encode("latin-1", "replace")

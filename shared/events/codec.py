@@ -29,6 +29,10 @@ def loads(text: str | bytes) -> Any:
         raise NotJson(f"not valid JSON: {error}") from error
     except RecursionError as error:
         raise NotJson("not valid JSON: nested too deeply") from error
+    except ValueError as error:
+        # An integer longer than Python's int conversion limit (4300 digits), or bytes that are
+        # not UTF-8: a document we refuse, not a crash.
+        raise NotJson(f"not valid JSON: {error}") from error
 
 
 def dumps(value: Any) -> str:

@@ -207,6 +207,12 @@ class Archive:
             while rows := cursor.fetchmany(batch_size):
                 yield from (ArchivedRecord(*row) for row in rows)
 
+    def ping(self) -> None:
+        """Raises ArchiveUnavailable unless the database answers."""
+        with self._cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+
     def count(self) -> int:
         with self._cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM archive")

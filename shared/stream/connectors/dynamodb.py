@@ -201,6 +201,43 @@ class ListTable:
         key_names = ("pk", "sk", *((query.get("IndexName") and ("gsi1pk", "gsi1sk")) or ()))
         return page, {name: page[-1][name] for name in key_names}
 
+    def titles_page(self, limit: int, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Live aggregates in title order after the title `after` (title, type, users, updatedAt
+        only), and the page's last title when more follow."""
+        start = None
+        if after is not None:
+            start = {**items.aggregate_key(after), "gsi1pk": items.TITLES_PARTITION, "gsi1sk": after}
+        found, next_key = self.query_page(
+            limit,
+            start,
+            IndexName=items.TITLES_INDEX,
+            KeyConditionExpression="gsi1pk = :titles",
+            ExpressionAttributeValues={":titles": {"S": items.TITLES_PARTITION}},
+            ProjectionExpression="pk, sk, gsi1pk, gsi1sk, #title, #type, #users, #updatedAt",
+            ExpressionAttributeNames=_TITLE_SUMMARY,
+        )
+        return found, None if next_key is None else str(next_key["gsi1sk"])
+
+    def users_page(
+        self, title: str, limit: int, after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The live user lists of `title` in user order after the user `after` (title, user, type,
+        updatedAt only: the dedup window stays behind), and the page's last user when more follow."""
+        start = None if after is None else items.user_list_key(title, after)
+        found, next_key = self.query_page(
+            limit,
+            start,
+            KeyConditionExpression="pk = :title AND begins_with(sk, :users)",
+            FilterExpression="attribute_not_exists(deleted)",
+            ExpressionAttributeValues={
+                ":title": {"S": items.title_key(title)},
+                ":users": {"S": items.user_key("")},
+            },
+            ProjectionExpression="pk, sk, #title, #user, #type, #updatedAt",
+            ExpressionAttributeNames=_USER_SUMMARY,
+        )
+        return found, None if next_key is None else str(next_key["sk"]).removeprefix(items.user_key(""))
+
     def put_many(self, new_items: Sequence[Mapping[str, Any]]) -> None:
         """Puts items unconditionally, 25 a request: for rebuilding the table, never for changes."""
         self._write_many([{"PutRequest": {"Item": to_attributes(item)}} for item in new_items])
@@ -234,6 +271,11 @@ class ListTable:
         except (ClientError, BotoCoreError) as error:
             raise TableUnavailable(f"{operation}: {error}") from error
         return response
+
+
+# The attributes of list summaries, named through placeholders: some are DynamoDB reserved words.
+_TITLE_SUMMARY = {"#title": "title", "#type": "type", "#users": "users", "#updatedAt": "updatedAt"}
+_USER_SUMMARY = {"#title": "title", "#user": "user", "#type": "type", "#updatedAt": "updatedAt"}
 
 
 @dataclass(frozen=True)

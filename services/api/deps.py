@@ -1,0 +1,45 @@
+"""What the API needs from the outside world, as small protocols: the real connectors in
+AWS and in `listmgr up` (services/api/handler.py), fakes in unit tests."""
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from services.api.auth import KeyRing
+from shared.stream.connectors.archive import ArchivedRecord
+from shared.stream.publish import Stream
+
+Page = tuple[list[dict[str, Any]], str | None]
+Probe = Callable[[], None]
+"""Returns when a dependency answers, raises when it does not."""
+
+
+class ListReads(Protocol):
+    def get(self, key: Mapping[str, str]) -> dict[str, Any] | None: ...
+    def titles_page(self, limit: int, after: str | None) -> Page: ...
+    def users_page(self, title: str, limit: int, after: str | None) -> Page: ...
+
+
+class HistoryReads(Protocol):
+    def history(
+        self, title: str, limit: int, before: tuple[int, int] | None = None
+    ) -> list[ArchivedRecord]: ...
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class ApiDeps:
+    table: ListReads
+    stream: Stream
+    archive: HistoryReads
+    keys: KeyRing
+    tags: Mapping[str, str | int]
+    """The envelope tags of the events the API publishes (source, stage, region, functionname)."""
+    probes: Mapping[str, Probe] = field(default_factory=dict)
+    """What GET /health checks, by name."""
+    reads_need_key: bool = False
+    clock: Callable[[], int] = now_ms

@@ -1,0 +1,104 @@
+"""What the API answers, as models: the views build them and the OpenAPI document is generated
+from them (with the submission and list entities of shared.events)."""
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.codec import loads
+from shared.events.envelope import EventId
+from shared.events.submission import ListType, Name, Number
+from shared.stream.connectors.archive import ArchivedRecord
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Accepted(_Answer):
+    """The change is on the event stream; the listener applies it, once, shortly."""
+
+    id: EventId = Field(description="The event id: the Idempotency-Key when one was sent.")
+    status: Literal["accepted"] = "accepted"
+
+
+class ErrorDetail(_Answer):
+    code: str = Field(description="Stable and machine-readable, e.g. invalid_submission.")
+    message: str = Field(description="What was wrong, for a person.")
+
+
+class ErrorBody(_Answer):
+    """Every error response."""
+
+    error: ErrorDetail
+
+
+class TitleSummary(_Answer):
+    title: Name
+    type: ListType
+    users: int = Field(ge=0)
+    updatedAt: int
+
+    @classmethod
+    def of(cls, item: Mapping[str, Any]) -> "TitleSummary":
+        return cls(title=item["title"], type=item["type"], users=item["users"], updatedAt=item["updatedAt"])
+
+
+class UserSummary(_Answer):
+    title: Name
+    user: Name
+    type: ListType
+    updatedAt: int
+
+    @classmethod
+    def of(cls, item: Mapping[str, Any]) -> "UserSummary":
+        return cls(title=item["title"], user=item["user"], type=item["type"], updatedAt=item["updatedAt"])
+
+
+class HistoryEntry(_Answer):
+    """One archived submission or deletion of a user's list under the title."""
+
+    id: str = Field(description="The event id.")
+    event: Literal["list-update-submitted", "list-delete-submitted"]
+    user: Name
+    type: ListType | None = Field(description="Updates only; null for a deletion.")
+    entries: dict[str, Number] | None = Field(description="Updates only, as submitted; null for a deletion.")
+    timestamp: int = Field(description="Epoch milliseconds of the submission.")
+
+    @classmethod
+    def of(cls, row: ArchivedRecord) -> "HistoryEntry":
+        return cls.model_validate(
+            {
+                "id": row.id,
+                "event": row.event_type,
+                "user": row.user_name,
+                "type": row.list_type,
+                "entries": loads(row.entries) if row.entries else None,
+                "timestamp": row.timestamp,
+            }
+        )
+
+
+def _next_cursor() -> Any:
+    return Field(description="The cursor of the next page; null on the last page.")
+
+
+class TitlesPage(_Answer):
+    items: list[TitleSummary] = Field(description="Live lists, by title.")
+    next: str | None = _next_cursor()
+
+
+class UsersPage(_Answer):
+    items: list[UserSummary] = Field(description="The users with a list under the title, by user.")
+    next: str | None = _next_cursor()
+
+
+class HistoryPage(_Answer):
+    items: list[HistoryEntry] = Field(description="Newest first.")
+    next: str | None = _next_cursor()
+
+
+class Health(_Answer):
+    status: Literal["ok", "degraded"]
+    checks: dict[str, str] = Field(description="Per dependency: ok, or why it is unavailable.")

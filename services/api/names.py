@@ -1,0 +1,28 @@
+"""Titles and users in paths: each segment percent-decoded once, as UTF-8, and held to the
+same rules as in a submission."""
+
+from urllib.parse import unquote_to_bytes
+
+from pydantic import TypeAdapter, ValidationError
+
+from services.api.errors import ApiError
+from shared.events.submission import Name
+
+_NAME = TypeAdapter(Name)
+
+
+def path_name(segment: str, what: str) -> str:
+    """The title or user a still-encoded path segment names (see services.api.raw_path)."""
+    try:
+        name = unquote_to_bytes(segment).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ApiError(400, "invalid_path", f"the {what} in the path is not percent-encoded UTF-8") from error
+    return valid_name(name, what, "invalid_path")
+
+
+def valid_name(name: str, what: str, code: str) -> str:
+    try:
+        return _NAME.validate_python(name)
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise ApiError(400, code, f"the {what} {name[:40]!r}: {problem}") from error

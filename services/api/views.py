@@ -1,0 +1,192 @@
+"""What each endpoint does: read its input, ask a connector, build the answer.
+
+Writes never touch the table: they publish `list-update-submitted` / `list-delete-submitted`
+events, which the listener applies exactly once, so a retry with the same Idempotency-Key is
+applied once too. Reads answer from the table and the archive. Access checks, path names and
+rendering are the app's (services/api/app.py), the same for every endpoint.
+"""
+
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from services.api.auth import ApiKey, require_writer
+from services.api.deps import ApiDeps, ListReads
+from services.api.errors import ApiError
+from services.api.models import (
+    Accepted,
+    Health,
+    HistoryEntry,
+    HistoryPage,
+    TitlesPage,
+    TitleSummary,
+    UsersPage,
+    UserSummary,
+)
+from services.api.pages import (
+    HistoryCursor,
+    TitlesCursor,
+    UsersCursor,
+    decode_cursor,
+    encode_cursor,
+    name_page,
+    next_name,
+    page_limit,
+)
+from shared.events.codec import NotJson, dumps, loads
+from shared.events.envelope import (
+    DELETE_SUBMITTED,
+    UPDATE_SUBMITTED,
+    DeleteSubmitted,
+    Envelope,
+    UpdateSubmitted,
+)
+from shared.events.partition import partition_key
+from shared.events.submission import ListRef, Submission
+from shared.events.validation import describe
+from shared.lists import items
+from shared.stream.connectors.kinesis import StreamUnavailable
+from shared.stream.publish import Stream
+
+Reply = tuple[int, BaseModel | Mapping[str, Any]]
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,256}")
+"""Visible ASCII: an id every store and log keeps exactly."""
+
+
+# -- writes -------------------------------------------------------------------------------------
+
+
+def submit(deps: ApiDeps, caller: ApiKey) -> Reply:
+    submission = submission_in_body()
+    require_writer(caller, submission.user)
+    refuse_type_conflict(deps.table, submission)
+    fields = envelope_fields(deps, UPDATE_SUBMITTED, submission.title, submission.user)
+    return publish(deps.stream, UpdateSubmitted(**fields, update=submission))
+
+
+def delete_user_list(deps: ApiDeps, caller: ApiKey, title: str, user: str) -> Reply:
+    require_writer(caller, user)
+    fields = envelope_fields(deps, DELETE_SUBMITTED, title, user)
+    return publish(deps.stream, DeleteSubmitted(**fields, update=ListRef(title=title, user=user)))
+
+
+def submission_in_body() -> Submission:
+    if request.mimetype and not is_json(request.mimetype):
+        raise ApiError(
+            400, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)"
+        )
+    try:
+        document = loads(request.get_data(cache=False))
+    except NotJson as error:
+        raise ApiError(400, "invalid_json", str(error)) from error
+    try:
+        return Submission.model_validate(document)
+    except ValidationError as error:
+        raise ApiError(422, "invalid_submission", describe(error)) from error
+
+
+def is_json(mimetype: str) -> bool:
+    return mimetype == "application/json" or mimetype.endswith("+json")
+
+
+def refuse_type_conflict(table: ListReads, submission: Submission) -> None:
+    """A list's type is fixed by its first submission; the listener would refuse the other
+    type, so the API says so at once where it can see it."""
+    aggregate = table.get(items.aggregate_key(submission.title))
+    if aggregate is not None and items.is_live(aggregate) and aggregate["type"] != submission.type:
+        raise ApiError(
+            409,
+            "type_conflict",
+            f"{submission.title!r} is a {aggregate['type']} list, not a {submission.type} one",
+        )
+
+
+def envelope_fields(deps: ApiDeps, event_type: str, title: str, user: str) -> dict[str, Any]:
+    return {
+        "id": event_id(),
+        "type": event_type,
+        "timestamp": deps.clock(),
+        # One key per user list, as for records put on the stream directly: its updates stay in order.
+        "partitionKey": partition_key(title, user),
+        "tags": {**deps.tags, "pipeline": event_type},
+    }
+
+
+def event_id() -> str:
+    given = request.headers.get("Idempotency-Key")
+    if given is None:
+        return str(uuid.uuid4())
+    if not IDEMPOTENCY_KEY.fullmatch(given):
+        raise ApiError(
+            400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 256 visible ASCII characters"
+        )
+    return given
+
+
+def publish(stream: Stream, event: Envelope) -> Reply:
+    data = dumps(event.model_dump(mode="python", by_alias=True, exclude_none=True)).encode()
+    errors = stream.put_records([(str(event.partitionKey), data)])
+    if errors[0] is not None:
+        raise StreamUnavailable(f"PutRecords refused the event: {errors[0]}")
+    return 202, Accepted(id=event.id)
+
+
+# -- reads --------------------------------------------------------------------------------------
+
+
+def aggregate(deps: ApiDeps, title: str) -> Reply:
+    item = deps.table.get(items.aggregate_key(title))
+    if item is None or not items.is_live(item):
+        raise ApiError(404, "not_found", f"no list titled {title!r}")
+    return 200, items.aggregate_entity(item)
+
+
+def user_list(deps: ApiDeps, title: str, user: str) -> Reply:
+    item = deps.table.get(items.user_list_key(title, user))
+    if item is None or not items.is_live(item):
+        raise ApiError(404, "not_found", f"{user!r} has no list titled {title!r}")
+    return 200, items.user_list_entity(item)
+
+
+def titles(deps: ApiDeps) -> Reply:
+    found, last = deps.table.titles_page(*name_page(TitlesCursor, request.args))
+    page = TitlesPage(items=[TitleSummary.of(item) for item in found], next=next_name(TitlesCursor, last))
+    return 200, page
+
+
+def users(deps: ApiDeps, title: str) -> Reply:
+    found, last = deps.table.users_page(title, *name_page(UsersCursor, request.args))
+    page = UsersPage(items=[UserSummary.of(item) for item in found], next=next_name(UsersCursor, last))
+    return 200, page
+
+
+def history(deps: ApiDeps, title: str) -> Reply:
+    limit = page_limit(request.args.get("limit"))
+    cursor = decode_cursor(HistoryCursor, request.args.get("cursor"))
+    # One row more than asked tells whether another page follows.
+    rows = deps.archive.history(title, limit + 1, None if cursor is None else cursor.before)
+    page = rows[:limit]
+    more = len(rows) > limit
+    return 200, HistoryPage(
+        items=[HistoryEntry.of(row) for row in page],
+        next=encode_cursor(HistoryCursor(before=(page[-1].version, page[-1].position))) if more else None,
+    )
+
+
+def health(deps: ApiDeps) -> Reply:
+    checks = {name: check(probe) for name, probe in deps.probes.items()}
+    healthy = all(outcome == "ok" for outcome in checks.values())
+    return (200 if healthy else 503), Health(status="ok" if healthy else "degraded", checks=checks)
+
+
+def check(probe: Any) -> str:
+    try:
+        probe()
+    except Exception as error:
+        # The type only: a dependency's message may name hosts or users.
+        return f"unavailable: {type(error).__name__}"
+    return "ok"
