@@ -109,7 +109,9 @@ class Fault(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     reason: str
-    id: str | None = Field(description="The original record's event id, when it could be read.")
+    id: str | None = Field(
+        description="The original record's id: its event id when it could be read, else its Kinesis eventID."
+    )
     shard: str | None
     sequenceNumber: str
     data: str = Field(description="The original record's data, base64 as Kinesis delivered it.")

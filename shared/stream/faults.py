@@ -1,8 +1,8 @@
 """Faults: records that can never be processed, set aside as `fault` events so the shard goes on.
 
 A fault event carries the reason and everything needed to find, fix and resubmit the record: its
-event id when it could be read, its shard and sequence number, and its data exactly as Kinesis
-delivered it. Its id derives from the record's eventID, so a record that faults again on a retry
+id (the event's id when it could be read, else the record's Kinesis eventID), its shard and
+sequence number, and its data exactly as Kinesis delivered it. Its id derives from the record's eventID, so a record that faults again on a retry
 publishes the same event, which subscribers drop as a duplicate.
 """
 
@@ -39,7 +39,7 @@ def fault_event(unit: UnitOfWork, tags: Mapping[str, str | int]) -> dict[str, An
         "tags": dict(tags),
         "fault": {
             "reason": reason,
-            "id": unit.event_id,
+            "id": unit.event_id or record.get("eventID"),
             "shard": unit.shard,
             "sequenceNumber": unit.sequence_number,
             "data": data,
