@@ -221,7 +221,7 @@ def replay(arguments: argparse.Namespace) -> int:
     report = operations.rebuild_table(archive, table, now, settings.dedup)
     print(
         f"rebuilt {report.titles} titles and {report.user_lists} user lists from {archive.describe} "
-        f"({report.items_removed} items replaced by {report.items_written})"
+        f"({report.items_written} items written, {report.items_removed} removed)"
     )
     for refused in report.refused:
         print(f"not applied: {refused}", file=sys.stderr)

@@ -101,20 +101,23 @@ def verify(archive: Archive, table: ListTable, now_ms: int, dedup: DedupSettings
 
 
 def rebuild_table(archive: Archive, table: ListTable, now_ms: int, dedup: DedupSettings) -> RebuildReport:
-    """Replaces every list item of the table with what the archive gives."""
+    """Makes the table's lists what the archive gives: every rebuilt item is put (a list that
+    comes out the same publishes no event), then the list items the archive does not know are
+    removed."""
     report = RebuildReport()
-    stale = [{"pk": item["pk"], "sk": item["sk"]} for item in table.scan() if item.get("kind") in LIST_KINDS]
-    table.delete_many(stale)
-    report.items_removed = len(stale)
+    unknown = {(item["pk"], item["sk"]) for item in table.scan() if item.get("kind") in LIST_KINDS}
     for title in rebuilt_titles(archive, now_ms, dedup):
         written = title_items(title, now_ms, dedup)
         table.put_many(written)
+        unknown -= {(item["pk"], item["sk"]) for item in written}
         report.titles += 1
         report.user_lists += sum(1 for item in written[1:] if items.is_live(item))
         report.items_written += len(written)
         report.refused += [
             f"{change.event_id} ({change.title!r}, {change.user!r}): {why}" for change, why in title.refused
         ]
+    table.delete_many([{"pk": pk, "sk": sk} for pk, sk in sorted(unknown)])
+    report.items_removed = len(unknown)
     return report
 
 

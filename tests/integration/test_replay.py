@@ -98,3 +98,15 @@ def test_stats_and_purge(harness: Harness) -> None:
     }
     assert operations.purge(harness.archive, harness.table) == {"itemsRemoved": 4, "recordsRemoved": 2}
     assert operations.stats(harness.archive, harness.table)["archivedRecords"] == 0
+
+
+def test_a_list_the_archive_does_not_know_is_reported_and_removed_by_a_rebuild(harness: Harness) -> None:
+    harness.run(kinesis_event([{"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}}]))
+    bill = harness.table.get(items.user_list_key("stats", "bill"))
+    assert bill is not None
+    harness.table.put_many([{**bill, "sk": "U#stranger", "user": "stranger"}])
+    (difference,) = operations.verify(harness.archive, harness.table, NOW, DEDUP)
+    assert difference.describe().startswith("'stats' / 'stranger': in the table but not in the archive")
+    report = operations.rebuild_table(harness.archive, harness.table, NOW, DEDUP)
+    assert (report.items_removed, report.titles, report.user_lists) == (1, 1, 1)
+    assert harness.table.get(items.user_list_key("stats", "stranger")) is None
