@@ -3,8 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Deployment (README "Deploying"): osls and its plugins from package-lock.json; cfn-lint and
+# checkov in a venv of their own (checkov's dependencies conflict with the project's).
+NODE_STAMP := node_modules/.installed
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+# `osls package` calls no AWS API; these keep it from picking up real credentials all the same.
+OFFLINE_AWS := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline
 
-.PHONY: run test check lint unit integration e2e bench schemas package clean
+.PHONY: run test check lint unit integration e2e bench schemas package tools clean
 
 $(STAMP): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +22,7 @@ $(STAMP): pyproject.toml requirements.txt
 run: $(STAMP)
 	$(BIN)/listmgr up
 
-test: $(STAMP) lint
+test: $(STAMP) lint tools
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -38,5 +45,23 @@ bench: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/python -m shared.events.catalog --write
 
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(TOOLS_STAMP): tests/deploy/requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --upgrade pip
+	$(TOOLS)/bin/pip install --quiet -r tests/deploy/requirements-tools.txt
+	touch $(TOOLS_STAMP)
+
+# What tests/deploy runs: osls with its plugins, cfn-lint and checkov.
+tools: $(NODE_STAMP) $(TOOLS_STAMP)
+
+# The deployment artifact and template in .serverless/, offline, as `osls deploy` would upload them.
+package: $(NODE_STAMP)
+	$(OFFLINE_AWS) npx osls package --stage dev
+	@du -h .serverless/list-manager.zip
+
 clean:
-	rm -rf $(VENV) .listmgr .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .listmgr .pytest_cache .mypy_cache .ruff_cache $(TOOLS) node_modules .serverless

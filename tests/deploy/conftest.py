@@ -1,0 +1,130 @@
+"""What `osls` makes of serverless.yml, offline: the package, the CloudFormation template and the
+resolved configuration, each made once per session.
+
+osls runs in a copy of the project (its files as git sees them, with node_modules linked in), so
+these tests never write into the working tree and a package made here is the one a clean clone
+makes. The tools come from `make tools` (`make test` runs it): osls and its plugins from
+package-lock.json, cfn-lint and checkov from .venv-tools.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from listmgr import config as configuration
+
+ROOT = Path(__file__).resolve().parents[2]
+OSLS = ROOT / "node_modules" / ".bin" / "osls"
+TOOLS = ROOT / ".venv-tools" / "bin"
+STAGE = "dev"
+SERVICE = "list-manager"
+
+
+@dataclass(frozen=True)
+class Packaged:
+    directory: Path
+    """The copy of the project osls ran in."""
+
+    @property
+    def artifact(self) -> Path:
+        return self.directory / ".serverless" / f"{SERVICE}.zip"
+
+    @property
+    def template_path(self) -> Path:
+        return self.directory / ".serverless" / "cloudformation-template-update-stack.json"
+
+    def template(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.template_path.read_text())
+        return loaded
+
+    def names(self) -> list[str]:
+        with zipfile.ZipFile(self.artifact) as archive:
+            return archive.namelist()
+
+
+def offline_environment() -> dict[str, str]:
+    """This process's environment without AWS credentials or the project's own settings, so
+    serverless.yml resolves to its written defaults, for osls and the local loader alike."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "LISTMGR_", "SLS_", "SERVERLESS_"))
+    }
+    environment.update(AWS_ACCESS_KEY_ID="offline", AWS_SECRET_ACCESS_KEY="offline")
+    return environment
+
+
+def run(command: list[str], cwd: Path, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        command, cwd=cwd, env=offline_environment(), capture_output=True, text=True, timeout=900, check=False
+    )
+    if done.returncode not in ok_codes:
+        pytest.fail(
+            f"{' '.join(command)} exited {done.returncode}\n--- stdout\n{done.stdout[-4000:]}"
+            f"\n--- stderr\n{done.stderr[-4000:]}"
+        )
+    return done
+
+
+def osls(directory: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return run([str(OSLS), *arguments, "--stage", STAGE], directory)
+
+
+def tool(name: str) -> Path:
+    path = TOOLS / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `make tools` (`make test` does)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not OSLS.exists():
+        pytest.fail(f"{OSLS} is missing: run `make tools` (`make test` does)")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    copy = tmp_path_factory.mktemp("project")
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    (copy / "node_modules").symlink_to(ROOT / "node_modules")
+    return copy
+
+
+@pytest.fixture(scope="session")
+def packaged(project_copy: Path) -> Packaged:
+    osls(project_copy, "package")
+    return Packaged(project_copy)
+
+
+@pytest.fixture(scope="session")
+def printed(project_copy: Path) -> dict[str, Any]:
+    """`osls print`: serverless.yml with every variable resolved, as osls deploys it."""
+    resolved: dict[str, Any] = json.loads(osls(project_copy, "print", "--format", "json").stdout)
+    return resolved
+
+
+@pytest.fixture(scope="session")
+def local_config() -> configuration.ServerlessConfig:
+    """serverless.yml as `listmgr up` reads it."""
+    return configuration.load(
+        ROOT / "serverless.yml", configuration.Options(stage=STAGE, env=offline_environment())
+    )
+
+
+def resources_of_type(template: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {key: value for key, value in template["Resources"].items() if value["Type"] == kind}

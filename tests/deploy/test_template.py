@@ -1,0 +1,319 @@
+"""The CloudFormation template osls generates: valid (cfn-lint), without unexplained findings of a
+security scanner (checkov), and least privilege, function by function."""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from tests.deploy.conftest import Packaged, osls, resources_of_type, run, tool
+
+FUNCTIONS = {
+    "listener": "ListenerLambdaFunction",
+    "trigger": "TriggerLambdaFunction",
+    "api": "ApiLambdaFunction",
+    "admin": "AdminLambdaFunction",
+}
+TABLE, INDEX, TABLE_STREAM = "ListsTable.Arn", "ListsTable.Arn/index/titles", "ListsTable.StreamArn"
+STREAM, QUEUE = "EventsStream.Arn", "StreamFailureQueue.Arn"
+TRACING = {"xray:PutTraceSegments": {"*"}, "xray:PutTelemetryRecords": {"*"}}
+
+
+def on(resources: set[str], *actions: str) -> dict[str, set[str]]:
+    return {action: set(resources) for action in actions}
+
+
+def logs(group: str) -> dict[str, set[str]]:
+    return on({f"{group}.Arn"}, "logs:CreateLogStream", "logs:PutLogEvents")
+
+
+# Every action each function's role allows, on which resources: what its code calls (README
+# "Deploying", "Least privilege"), and nothing else.
+GRANTS: dict[str, dict[str, set[str]]] = {
+    "listener": {
+        "dynamodb:BatchGetItem": {TABLE},
+        "dynamodb:PutItem": {TABLE},  # inside TransactWriteItems only (test below)
+        **on(
+            {STREAM},
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+            "kinesis:ListShards",
+            "kinesis:ListStreams",
+            "kinesis:PutRecords",
+        ),
+        "sqs:SendMessage": {QUEUE},
+        "secretsmanager:GetSecretValue": {"ArchiveSecret"},
+        **TRACING,
+        **logs("ListenerLogGroup"),
+    },
+    "trigger": {
+        **on(
+            {TABLE_STREAM},
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams",
+        ),
+        "kinesis:PutRecords": {STREAM},
+        "sqs:SendMessage": {QUEUE},
+        **TRACING,
+        **logs("TriggerLogGroup"),
+    },
+    "api": {
+        "dynamodb:GetItem": {TABLE, INDEX},
+        "dynamodb:Query": {TABLE, INDEX},
+        "dynamodb:DescribeTable": {TABLE},
+        "kinesis:PutRecord": {STREAM},
+        "kinesis:PutRecords": {STREAM},
+        "kinesis:DescribeStreamSummary": {STREAM},
+        "secretsmanager:GetSecretValue": {"ApiKeysSecret", "ArchiveSecret"},
+        **TRACING,
+        **logs("ApiLogGroup"),
+    },
+    "admin": {
+        "dynamodb:Scan": {TABLE},
+        "dynamodb:BatchWriteItem": {TABLE},
+        "secretsmanager:GetSecretValue": {"ArchiveSecret"},
+        **TRACING,
+        **logs("AdminLogGroup"),
+    },
+}
+NETWORK_INTERFACES = {
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+}
+IN_VPC = {"listener", "api", "admin"}
+
+
+def test_cfn_lint_finds_no_error_and_no_warning(packaged: Packaged) -> None:
+    # W3005 (a DependsOn that a Ref already implies) is osls's own doing: it adds DependsOn on the
+    # roles and log groups it also refers to. cfn-lint's exit code is a bit mask: 2 errors,
+    # 4 warnings, 8 informational.
+    linted = run(
+        [str(tool("cfn-lint")), "--ignore-checks", "W3005", "--", str(packaged.template_path)],
+        packaged.directory,
+        ok_codes=(0, 8),
+    )
+    assert linted.returncode & 6 == 0, linted.stdout
+
+
+def test_checkov_finds_nothing_that_is_not_explained(packaged: Packaged) -> None:
+    scanned = run(
+        [
+            str(tool("checkov")),
+            "--file",
+            str(packaged.template_path),
+            "--framework",
+            "cloudformation",
+            "--skip-download",
+            "--output",
+            "json",
+        ],
+        packaged.directory,
+        ok_codes=(0, 1),
+    )
+    report = json.loads(scanned.stdout)
+    failed = [
+        f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in report["results"]["failed_checks"]
+    ]
+    assert failed == [], "\n".join(failed)
+    assert report["summary"]["parsing_errors"] == 0
+    # Every finding accepted says why, next to the resource it concerns (serverless.yml).
+    unexplained = [
+        f"{c['check_id']} {c['resource']}"
+        for c in report["results"]["skipped_checks"]
+        if len(c["check_result"].get("suppress_comment", "")) < 40
+    ]
+    assert unexplained == []
+
+
+def test_each_function_has_a_role_of_its_own(packaged: Packaged) -> None:
+    template = packaged.template()
+    roles = {key: template["Resources"][logical]["Properties"]["Role"] for key, logical in FUNCTIONS.items()}
+    assert roles == {key: {"Fn::GetAtt": [f"{key.title()}Role", "Arn"]} for key in FUNCTIONS}
+    assert set(resources_of_type(template, "AWS::IAM::Role")) == {f"{key.title()}Role" for key in FUNCTIONS}
+    for role in resources_of_type(template, "AWS::IAM::Role").values():
+        assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            }
+        ]
+        assert "ManagedPolicyArns" not in role["Properties"]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_role_allows_what_its_function_calls_and_nothing_else(packaged: Packaged, function: str) -> None:
+    assert grants(packaged.template(), function, in_vpc=False) == GRANTS[function]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_in_a_vpc_the_functions_that_reach_mysql_may_manage_their_network_interfaces(
+    packaged: Packaged, function: str
+) -> None:
+    added = {
+        action: resources
+        for action, resources in grants(packaged.template(), function, in_vpc=True).items()
+        if action not in GRANTS[function]
+    }
+    if function in IN_VPC:
+        scoped = {
+            f"arn:{{AWS::Partition}}:ec2:{{AWS::Region}}:{{AWS::AccountId}}:{kind}/*"
+            for kind in ("network-interface", "subnet", "security-group")
+        }
+        assert added == {
+            **on(scoped, *NETWORK_INTERFACES),
+            "ec2:DescribeNetworkInterfaces": {"*"},
+        }
+    else:
+        assert added == {}
+
+
+def test_nothing_is_allowed_on_every_resource_unless_the_action_has_no_resource_to_name(
+    packaged: Packaged,
+) -> None:
+    for function in FUNCTIONS:
+        for action, resources in grants(packaged.template(), function, in_vpc=True).items():
+            assert "*" not in action
+            if "*" in resources:
+                assert action in {*TRACING, "ec2:DescribeNetworkInterfaces"}, (function, action)
+
+
+def test_the_listener_writes_the_table_only_inside_transactions(packaged: Packaged) -> None:
+    puts = [
+        s for s in statements(packaged.template(), "listener", in_vpc=False) if "dynamodb:PutItem" in s[0]
+    ]
+    assert [condition for _, _, condition in puts] == [
+        # ForAnyValue: a PutItem outside a transaction has no enclosing operation, and an empty
+        # set satisfies ForAllValues, so that would allow it.
+        {"ForAnyValue:StringEquals": {"dynamodb:EnclosingOperation": "TransactWriteItems"}}
+    ]
+
+
+def test_the_listener_cannot_delete_and_the_api_cannot_touch_the_failure_queue(packaged: Packaged) -> None:
+    template = packaged.template()
+    listener = grants(template, "listener", in_vpc=True)
+    assert not [action for action in listener if "Delete" in action and action.startswith("dynamodb:")]
+    api = grants(template, "api", in_vpc=True)
+    assert not [action for action in api if action.startswith("sqs:")]
+    assert not [resources for resources in api.values() if QUEUE in resources]
+
+
+def test_functions_are_traced_and_run_on_the_runtime_the_package_was_built_for(packaged: Packaged) -> None:
+    template = packaged.template()
+    for logical in FUNCTIONS.values():
+        properties = template["Resources"][logical]["Properties"]
+        assert properties["TracingConfig"] == {"Mode": "Active"}
+        assert (properties["Runtime"], properties["Architectures"]) == ("python3.12", ["arm64"])
+        assert properties["ReservedConcurrentExecutions"] >= 1
+
+
+def test_stream_table_and_queue_are_encrypted_and_the_table_recoverable(packaged: Packaged) -> None:
+    resources = packaged.template()["Resources"]
+    assert resources["EventsStream"]["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS"
+    assert resources["StreamFailureQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    table = resources["ListsTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["SSESpecification"] == {"SSEEnabled": True}
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+
+
+def test_alarms_watch_both_consumers_and_the_failure_queue(packaged: Packaged) -> None:
+    alarms = resources_of_type(packaged.template(), "AWS::CloudWatch::Alarm")
+    watched = {
+        (p["Namespace"], p["MetricName"], json.dumps(p["Dimensions"], sort_keys=True))
+        for p in (alarm["Properties"] for alarm in alarms.values())
+    }
+    assert watched == {
+        ("AWS/Lambda", "IteratorAge", json.dumps([{"Name": "FunctionName", "Value": {"Ref": logical}}]))
+        for logical in (FUNCTIONS["listener"], FUNCTIONS["trigger"])
+    } | {
+        (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            json.dumps(
+                [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["StreamFailureQueue", "QueueName"]}}],
+                sort_keys=True,
+            ),
+        )
+    }
+    notify = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == notify
+        assert alarm["Properties"]["OKActions"] == notify
+
+
+def test_deployment_parameters_become_the_template_parameters_defaults(project_copy: Any) -> None:
+    given = {
+        "subnetIds": "subnet-0a1b2c3d,subnet-4e5f6a7b",
+        "securityGroupIds": "sg-0123abcd",
+        "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:ops",
+    }
+    options = [f"--param={name}={value}" for name, value in given.items()]
+    printed = json.loads(osls(project_copy, "print", "--format", "json", *options).stdout)
+    parameters = printed["resources"]["Parameters"]
+    assert {name: parameters[name[0].upper() + name[1:]]["Default"] for name in given} == given
+
+
+# -- reading the roles' policies -------------------------------------------------------------------
+
+
+def statements(
+    template: Mapping[str, Any], function: str, in_vpc: bool
+) -> list[tuple[list[str], list[str], Any]]:
+    """(actions, resources, condition) of every Allow statement of the function's role, with the
+    template's conditions decided: InVpc as given, any other false."""
+    role = template["Resources"][f"{function.title()}Role"]["Properties"]
+    found = []
+    for policy in role["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            decided = _decide(statement, {"InVpc": in_vpc})
+            if decided is None:
+                continue
+            assert decided["Effect"] == "Allow"
+            actions = decided["Action"] if isinstance(decided["Action"], list) else [decided["Action"]]
+            resources = (
+                decided["Resource"] if isinstance(decided["Resource"], list) else [decided["Resource"]]
+            )
+            found.append((actions, [_name(resource) for resource in resources], decided.get("Condition")))
+    return found
+
+
+def grants(template: Mapping[str, Any], function: str, in_vpc: bool) -> dict[str, set[str]]:
+    allowed: dict[str, set[str]] = {}
+    for actions, resources, _ in statements(template, function, in_vpc):
+        for action in actions:
+            allowed.setdefault(action, set()).update(resources)
+    return allowed
+
+
+def _decide(value: Any, conditions: Mapping[str, bool]) -> Any:
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        name, when_true, when_false = value["Fn::If"]
+        chosen = when_true if conditions.get(name, False) else when_false
+        return None if chosen == {"Ref": "AWS::NoValue"} else chosen
+    return value
+
+
+def _name(resource: Any) -> str:
+    """A resource as text: `ListsTable.Arn`, `ArchiveSecret`, `ListsTable.Arn/index/titles`, or
+    an ARN with its pseudo parameters in braces."""
+    if isinstance(resource, str):
+        return resource
+    if "Fn::GetAtt" in resource:
+        return ".".join(resource["Fn::GetAtt"])
+    if "Ref" in resource:
+        return f"{{{resource['Ref']}}}" if resource["Ref"].startswith("AWS::") else str(resource["Ref"])
+    if "Fn::Join" in resource:
+        separator, parts = resource["Fn::Join"]
+        return str(separator).join(_name(part) for part in parts)
+    raise AssertionError(f"unexpected resource {resource!r}")
