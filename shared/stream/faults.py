@@ -2,8 +2,9 @@
 
 A fault event carries the reason and everything needed to find, fix and resubmit the record: its
 id (the event's id when it could be read, else the record's Kinesis eventID), its shard and
-sequence number, and its data exactly as Kinesis delivered it. Its id derives from the record's eventID, so a record that faults again on a retry
-publishes the same event, which subscribers drop as a duplicate.
+sequence number, and its data exactly as Kinesis delivered it. The fault event's own id derives
+from the record's eventID, so a record that faults again on a retry publishes the same event,
+which subscribers drop as a duplicate.
 """
 
 import uuid

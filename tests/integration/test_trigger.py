@@ -106,7 +106,7 @@ def test_table_changes_become_events_once_each_and_again_with_the_same_ids(appli
         + ["aggregate-list-created"] * 2
         + ["user-list-deleted", "aggregate-list-updated"]
     )
-    stats = [e for e in first if e["type"] == "aggregate-list-updated"][0]
+    stats = next(e for e in first if e["type"] == "aggregate-list-updated")
     assert stats["list"] == {
         "title": "stats",
         "type": "tally",

@@ -199,3 +199,10 @@ def test_a_record_without_its_parts_is_a_fault() -> None:
 def test_kinesis_data_is_base64_of_the_json() -> None:
     record = kinesis_record({"a": 1}, 1)
     assert base64.b64decode(record["kinesis"]["data"]) == b'{"a":1}'
+
+
+def test_numbers_python_will_not_parse_are_faults() -> None:
+    (unit,) = from_kinesis(
+        kinesis_event(['{"title":"t","user":"u","type":"tally","entries":{"xp":' + "9" * 5000 + "}}"])
+    )
+    assert unit.fault is not None and unit.fault.startswith("not valid JSON")
