@@ -176,6 +176,22 @@ def test_in_a_vpc_the_functions_that_reach_mysql_may_manage_their_network_interf
         assert added == {}
 
 
+def test_only_the_functions_that_reach_mysql_join_the_vpc_and_only_when_one_is_given(
+    packaged: Packaged,
+) -> None:
+    resources = packaged.template()["Resources"]
+    joined = {
+        "Fn::If": [
+            "InVpc",
+            {"SubnetIds": {"Ref": "SubnetIds"}, "SecurityGroupIds": {"Ref": "SecurityGroupIds"}},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert {key: resources[logical]["Properties"].get("VpcConfig") for key, logical in FUNCTIONS.items()} == {
+        key: joined if key in IN_VPC else None for key in FUNCTIONS
+    }
+
+
 def test_nothing_is_allowed_on_every_resource_unless_the_action_has_no_resource_to_name(
     packaged: Packaged,
 ) -> None:
