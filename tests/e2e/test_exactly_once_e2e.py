@@ -38,4 +38,3 @@ def test_invoking_the_listener_twice_with_one_event_counts_once(stack: RunningSt
         "tombstones": 0,
         "archivedRecords": 4,
     }
-
