@@ -11,7 +11,7 @@ import boto3
 
 from tests.conftest import ROOT, free_port
 from tests.e2e.conftest import LISTMGR, RunningStack, _environment, wait_for
-from tests.e2e.test_worked_example import WORKED_EXAMPLE
+from tests.samples import RERANK, WORKED_EXAMPLE
 
 
 def test_the_leaderboard_is_notified_when_a_leader_changes(stack: RunningStack, tmp_path: Path) -> None:
@@ -61,13 +61,7 @@ def test_the_leaderboard_is_notified_when_a_leader_changes(stack: RunningStack, 
         leaders = {note["title"]: note["leader"] for note in received}
         assert leaders == {"stats": "xp", "favorite movies": "blade runner"}
 
-        rerank = {
-            "title": "favorite movies",
-            "user": "mike",
-            "type": "rank",
-            "entries": {"alien": 1, "blade runner": 2},
-        }
-        assert stack.request("POST", "/lists", rerank, key=stack.key).status == 202
+        assert stack.request("POST", "/lists", RERANK, key=stack.key).status == 202
         wait_for(lambda: notifications(3), timeout=90)
         assert received[-1]["title"] == "favorite movies"
         assert (received[-1]["leader"], received[-1]["previous"]) == ("alien", "blade runner")

@@ -4,7 +4,7 @@ same folder rebuilds the lists from it."""
 from pathlib import Path
 
 from tests.e2e.conftest import start_stack, stop_stack, wait_for
-from tests.e2e.test_worked_example import WORKED_EXAMPLE
+from tests.samples import WORKED_EXAMPLE
 
 
 def test_a_restarted_stack_shows_the_lists_it_showed_before(tmp_path: Path) -> None:

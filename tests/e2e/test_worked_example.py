@@ -5,23 +5,7 @@ import socket
 from typing import Any
 
 from tests.e2e.conftest import RunningStack, stop_stack, wait_for
-
-WORKED_EXAMPLE = [
-    {
-        "title": "favorite movies",
-        "user": "rdlysct",
-        "type": "rank",
-        "entries": {"blade runner": 2, "the empire strikes back": 3, "alien": 1},
-    },
-    {"title": "stats", "user": "beth", "type": "tally", "entries": {"xp": 25}},
-    {
-        "title": "favorite movies",
-        "user": "mike",
-        "type": "rank",
-        "entries": {"blade runner": 1, "the empire strikes back": 2, "alien": 3},
-    },
-    {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}},
-]
+from tests.samples import RERANK, WORKED_EXAMPLE
 
 
 def aggregate_with(stack: RunningStack, path: str, condition: Any) -> dict[str, Any]:
@@ -48,13 +32,7 @@ def test_worked_example_end_to_end(stack: RunningStack) -> None:
     assert movies["counts"] == {"blade runner": 2, "the empire strikes back": 2, "alien": 2}
     assert movies["ranking"] == ["blade runner", "alien", "the empire strikes back"]
 
-    rerank = {
-        "title": "favorite movies",
-        "user": "mike",
-        "type": "rank",
-        "entries": {"alien": 1, "blade runner": 2},
-    }
-    assert stack.request("POST", "/lists", rerank, key=stack.key).status == 202
+    assert stack.request("POST", "/lists", RERANK, key=stack.key).status == 202
     movies = aggregate_with(stack, "/lists/favorite%20movies", lambda body: body["entries"].get("alien") == 2)
     assert movies["entries"] == {"alien": 2, "blade runner": 4, "the empire strikes back": 3}
     assert movies["counts"] == {"alien": 2, "blade runner": 2, "the empire strikes back": 1}

@@ -65,18 +65,7 @@ class Harness:
         return items.user_list_entity(item) if items.is_live(item) else None  # type: ignore[arg-type]
 
     def published(self) -> list[dict[str, Any]]:
-        kinesis = self.deployed.aws.client("kinesis")
-        events = []
-        for shard in kinesis.list_shards(StreamName=self.deployed.stream_name)["Shards"]:
-            iterator = kinesis.get_shard_iterator(
-                StreamName=self.deployed.stream_name,
-                ShardId=shard["ShardId"],
-                ShardIteratorType="TRIM_HORIZON",
-            )["ShardIterator"]
-            events += [
-                loads(record["Data"]) for record in kinesis.get_records(ShardIterator=iterator)["Records"]
-            ]
-        return events
+        return stream_events(self.deployed)
 
 
 @pytest.fixture
@@ -87,3 +76,15 @@ def harness(deployed: Deployed, archive: Archive) -> Iterator[Harness]:
         archive,
         KinesisStream(deployed.aws.client("kinesis"), deployed.stream_name),
     )
+
+
+def stream_events(deployed: Deployed) -> list[dict[str, Any]]:
+    """Every record on the deployed stream so far, decoded, shard by shard."""
+    kinesis = deployed.aws.client("kinesis")
+    events: list[dict[str, Any]] = []
+    for shard in kinesis.list_shards(StreamName=deployed.stream_name)["Shards"]:
+        iterator = kinesis.get_shard_iterator(
+            StreamName=deployed.stream_name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        events += [loads(record["Data"]) for record in kinesis.get_records(ShardIterator=iterator)["Records"]]
+    return events

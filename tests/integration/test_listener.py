@@ -19,51 +19,26 @@ from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.flavors.materialize import MaterializeOptions
 from tests.conftest import Deployed
 from tests.integration.conftest import TAGS, Harness
+from tests.samples import RERANK, WORKED_EXAMPLE, deletion
 
-WORKED_EXAMPLE = [
-    {
-        "title": "favorite movies",
-        "user": "rdlysct",
-        "type": "rank",
-        "entries": {"blade runner": 2, "the empire strikes back": 3, "alien": 1},
-    },
-    {"title": "stats", "user": "beth", "type": "tally", "entries": {"xp": 25}},
-    {
-        "title": "favorite movies",
-        "user": "mike",
-        "type": "rank",
-        "entries": {"blade runner": 1, "the empire strikes back": 2, "alien": 3},
-    },
-    {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}},
-]
+STATS = {
+    "title": "stats",
+    "type": "tally",
+    "entries": {"xp": 108},
+    "users": 2,
+    "updatedAt": 1_700_000_000_000,
+}
+"""The stats aggregate after the worked example, its records all arriving at the same instant."""
 
 
 def test_the_worked_example(harness: Harness) -> None:
     assert harness.run(kinesis_event(WORKED_EXAMPLE)) == {"batchItemFailures": []}
-    assert harness.aggregate("stats") == {
-        "title": "stats",
-        "type": "tally",
-        "entries": {"xp": 108},
-        "users": 2,
-        "updatedAt": 1_700_000_000_000,
-    }
+    assert harness.aggregate("stats") == STATS
     movies = harness.aggregate("favorite movies")
     assert movies is not None
     assert movies["entries"] == {"blade runner": 3, "the empire strikes back": 5, "alien": 4}
     assert movies["ranking"] == ["blade runner", "alien", "the empire strikes back"]
-    harness.run(
-        kinesis_event(
-            [
-                {
-                    "title": "favorite movies",
-                    "user": "mike",
-                    "type": "rank",
-                    "entries": {"alien": 1, "blade runner": 2},
-                }
-            ],
-            first_sequence=10,
-        )
-    )
+    harness.run(kinesis_event([RERANK], first_sequence=10))
     movies = harness.aggregate("favorite movies")
     assert movies is not None
     assert movies["entries"] == {"alien": 2, "blade runner": 4, "the empire strikes back": 3}
@@ -124,13 +99,7 @@ def test_poison_records_are_set_aside_as_faults_while_the_batch_goes_on(harness:
         kinesis_record(WORKED_EXAMPLE[3], 8),
     ]
     assert harness.run({"Records": records}) == {"batchItemFailures": []}
-    assert harness.aggregate("stats") == {
-        "title": "stats",
-        "type": "tally",
-        "entries": {"xp": 108},
-        "users": 2,
-        "updatedAt": 1_700_000_000_000,
-    }
+    assert harness.aggregate("stats") == STATS
     faults = {
         event["fault"]["sequenceNumber"]: event for event in harness.published() if event["type"] == "fault"
     }
@@ -183,12 +152,7 @@ def test_when_the_table_is_unreachable_the_batch_fails_from_the_first_record_it_
 
 def test_deleting_takes_the_contribution_out_and_the_last_user_takes_the_aggregate(harness: Harness) -> None:
     harness.run(kinesis_event(WORKED_EXAMPLE))
-    delete = {
-        "id": "d1",
-        "type": "list-delete-submitted",
-        "timestamp": 1_800_000_000_000,
-        "update": {"title": "favorite movies", "user": "mike"},
-    }
+    delete = deletion("d1", "favorite movies", "mike", 1_800_000_000_000)
     harness.run(kinesis_event([delete], first_sequence=20))
     assert harness.user_list("favorite movies", "mike") is None
     movies = harness.aggregate("favorite movies")

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from services.trigger.rules import RULES
-from shared.events.codec import loads
 from shared.events.decoders import from_dynamodb
 from shared.events.testing import kinesis_event
 from shared.stream.batch import batch_response
@@ -16,8 +15,8 @@ from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.publish import PublishOptions
 from tests.conftest import Deployed
-from tests.e2e.test_worked_example import WORKED_EXAMPLE
-from tests.integration.conftest import Harness
+from tests.integration.conftest import Harness, stream_events
+from tests.samples import WORKED_EXAMPLE, deletion
 
 TAGS: dict[str, str | int] = {
     "source": "trigger",
@@ -67,14 +66,7 @@ def table_stream_event(deployed: Deployed) -> dict[str, Any]:
 
 
 def published(deployed: Deployed) -> list[dict[str, Any]]:
-    kinesis = deployed.aws.client("kinesis")
-    events: list[dict[str, Any]] = []
-    for shard in kinesis.list_shards(StreamName=deployed.stream_name)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=deployed.stream_name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        events += [loads(record["Data"]) for record in kinesis.get_records(ShardIterator=iterator)["Records"]]
-    return [event for event in events if event.get("tags", {}).get("source") == "trigger"]
+    return [event for event in stream_events(deployed) if event.get("tags", {}).get("source") == "trigger"]
 
 
 def run_trigger(deployed: Deployed, event: dict[str, Any], stream: Any = None) -> dict[str, Any]:
@@ -86,12 +78,7 @@ def run_trigger(deployed: Deployed, event: dict[str, Any], stream: Any = None) -
 @pytest.fixture
 def applied(harness: Harness) -> Harness:
     harness.run(kinesis_event(WORKED_EXAMPLE))
-    delete = {
-        "id": "d1",
-        "type": "list-delete-submitted",
-        "timestamp": 9,
-        "update": {"title": "stats", "user": "beth"},
-    }
+    delete = deletion("d1", "stats", "beth", 9)
     harness.run(kinesis_event([delete], first_sequence=10))
     return harness
 
