@@ -5,8 +5,7 @@ Steps work on the whole batch rather than one record at a time because coalescin
 every record of a title at once; a step that only cares about some units passes the others on.
 """
 
-from collections.abc import Callable, Iterable, Sequence
-from fnmatch import fnmatchcase
+from collections.abc import Callable, Sequence
 
 from shared.stream.unit_of_work import UnitOfWork
 
@@ -23,16 +22,6 @@ def pipeline(*steps: Step) -> Step:
         return current
 
     return run
-
-
-def on_types(patterns: Iterable[str]) -> Callable[[str | None], bool]:
-    """A filter on event type: exact names or globs such as 'user-list-*'."""
-    wanted = tuple(patterns)
-
-    def matches(event_type: str | None) -> bool:
-        return event_type is not None and any(fnmatchcase(event_type, pattern) for pattern in wanted)
-
-    return matches
 
 
 def pending(unit: UnitOfWork) -> bool:
