@@ -2,11 +2,11 @@
 including when PutRecords refuses some of them."""
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import pytest
 
+from listmgr import records as lambda_records
 from services.trigger.rules import RULES
 from shared.events.decoders import from_dynamodb
 from shared.events.testing import kinesis_event
@@ -56,12 +56,10 @@ def table_stream_event(deployed: Deployed) -> dict[str, Any]:
         iterator = streams.get_shard_iterator(
             StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
         )
-        for record in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]:
-            created = record["dynamodb"]["ApproximateCreationDateTime"]
-            record["dynamodb"]["ApproximateCreationDateTime"] = (
-                created.timestamp() if isinstance(created, datetime) else created
-            )
-            records.append({**record, "eventSourceARN": arn})
+        records += [
+            lambda_records.from_dynamodb(record, shard["ShardId"], arn, deployed.aws.region).event_record
+            for record in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+        ]
     return {"Records": records}
 
 
