@@ -240,3 +240,13 @@ def test_when_publishing_keeps_failing_the_batch_fails_from_the_first_unpublishe
 
 def _no_wait() -> Any:
     return PublishOptions(max_attempts=3, sleep=lambda _: None)
+
+
+def test_an_event_too_big_for_kinesis_is_published_without_its_raw_images() -> None:
+    big = user_list(2, {"xp": 1})
+    big["note"] = "x" * 600_000
+    events, response = run([dynamodb_record("MODIFY", KEYS_BILL, new={**big, "entries": {"xp": 2}}, old=big)])
+    assert response == {"batchItemFailures": []}
+    (event,) = events
+    assert event["raw"] == {"new": None, "old": None} and event["tags"]["rawOmitted"] == 1
+    assert event["list"]["entries"] == {"xp": 2}

@@ -15,10 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.events.codec import dumps
 from shared.lists.items import is_live, public_image
 from shared.stream.pipeline import Step, pending
-from shared.stream.publish import MAX_RECORD_BYTES, PublishOptions, Stream, encode, publish
+from shared.stream.publish import MAX_RECORD_BYTES, Outgoing, PublishOptions, Stream, encode, publish
 from shared.stream.unit_of_work import UnitOfWork
 
 CHANGE_IDS = uuid.UUID("7c1e4d2a-58b9-4f0b-8e7d-2b6a1c9f4e33")
@@ -47,7 +46,7 @@ def crud(rules: Sequence[CrudRule], options: CrudOptions) -> Step:
 
     def step(units: Sequence[UnitOfWork]) -> list[UnitOfWork]:
         mapped = [to_event(unit, by_kind, options) for unit in units]
-        outgoing = [encode(unit.published, index) for index, unit in enumerate(mapped) if unit.published]
+        outgoing = [_record(unit.published, index) for index, unit in enumerate(mapped) if unit.published]
         unpublished = publish(options.stream, outgoing, options.publish)
         if unpublished:
             first = unpublished[0]
@@ -82,7 +81,7 @@ def to_event(unit: UnitOfWork, rules: Mapping[str, CrudRule], options: CrudOptio
         "list": rule.to_entity(current),
         "raw": {"new": public_image(new), "old": public_image(old)},
     }
-    return unit._replace(published=_within_record_limit(event))
+    return unit._replace(published=event)
 
 
 def _action(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, rule: CrudRule) -> str | None:
@@ -103,8 +102,11 @@ def _timestamp(unit: UnitOfWork, item: Mapping[str, Any], options: CrudOptions) 
     return int(item.get("updatedAt") or options.clock())
 
 
-def _within_record_limit(event: dict[str, Any]) -> dict[str, Any]:
-    """The event, without its raw images if they would take it past Kinesis's 1 MiB a record."""
-    if len(dumps(event).encode()) <= MAX_RECORD_BYTES - 1024:
-        return event
-    return {**event, "raw": {"new": None, "old": None}, "tags": {**event["tags"], "rawOmitted": 1}}
+def _record(event: Mapping[str, Any], ref: int) -> Outgoing:
+    """The event's Kinesis record; without its raw images if they would take it past Kinesis's
+    1 MiB a record (the entity is always there)."""
+    record = encode(event, ref)
+    if len(record.data) + len(record.partition_key.encode()) <= MAX_RECORD_BYTES:
+        return record
+    slim = {**event, "raw": {"new": None, "old": None}, "tags": {**event["tags"], "rawOmitted": 1}}
+    return encode(slim, ref)
