@@ -30,15 +30,15 @@ from services.listener.rules import RULES
 from services.trigger.rules import RULES as TRIGGER_RULES
 from shared.events.decoders import from_dynamodb, from_kinesis
 from shared.events.testing import dynamodb_record, kinesis_event
-from shared.lists import items
+from shared.lists.memory import MemoryListStore
 from shared.stream.batch import batch_response
 from shared.stream.connectors.archive import open_archive
-from shared.stream.connectors.dynamodb import ListTable
+from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from tests.conftest import Aws, free_port
-from tests.fakes import FakeArchive, FakeTable
+from tests.fakes import FakeArchive
 
 BATCHES = 5
 BATCH_SIZE = 1000
@@ -76,7 +76,7 @@ def listener_figures(aws: Aws, folder: Path) -> None:
     archive = open_archive(f"sqlite:///{folder}/ours.db")
     archive.migrate()
     archive_calls = count_archive_calls(archive)
-    options = MaterializeOptions(table=ListTable(ours_client, ours_table), archive=archive)
+    options = MaterializeOptions(store=DynamoListStore(ours_client, ours_table), archive=archive)
     stream = KinesisStream(aws.client("kinesis"), create_stream(aws))
     run = listener(options, stream, TAGS)
     ours = measure(lambda event: batch_response(run(from_kinesis(event))), events)
@@ -142,7 +142,7 @@ def core_figures() -> None:
 
     def fold(event: dict[str, Any]) -> None:
         # A fresh table each time, so the memory pass does the same work as the timed one.
-        step = materialize(RULES, MaterializeOptions(table=FakeTable(), archive=FakeArchive()))  # type: ignore[arg-type]
+        step = materialize(RULES, MaterializeOptions(store=MemoryListStore(), archive=FakeArchive()))
         step(from_kinesis(event))
 
     full = measure(fold, events, memory=True)
@@ -283,8 +283,8 @@ def create_stream(aws: Aws) -> str:
 
 def check_same_state(aws: Aws, ours: str) -> None:
     """Both sides computed the same aggregates (the sample is only wrong under failures)."""
-    scanned = ListTable(aws.client("dynamodb"), ours).scan()
-    titles = sum(1 for item in scanned if item["sk"] == items.AGGREGATE_SORT_KEY)
+    lists = DynamoListStore(aws.client("dynamodb"), ours).lists()
+    titles = sum(1 for stored in lists if stored.user is None and stored.value is not None)
     print(f"   {titles} titles materialized")
 
 

@@ -11,16 +11,19 @@ from typing import Any
 
 from shared.lists.aggregate import Aggregate, join, swap
 from shared.lists.coalesce import Slot
-from shared.lists.items import (
+from shared.lists.user_list import submit
+from shared.stream.connectors.dynamodb.layout import (
+    Key,
     aggregate_from_item,
     aggregate_item,
     aggregate_key,
-    slot_from_item,
+    as_key,
+    from_attributes,
+    to_attributes,
+    user_list_from_item,
     user_list_item,
     user_list_key,
 )
-from shared.lists.user_list import submit
-from shared.stream.connectors.dynamodb import from_attributes, to_attributes
 
 
 class SampleListener:
@@ -37,8 +40,7 @@ class SampleListener:
     def apply(self, document: dict[str, Any], record: dict[str, Any]) -> None:
         title, user = document["title"], document["user"]
         entries = {key: Decimal(value) for key, value in document["entries"].items()}
-        stored = self._get(user_list_key(title, user))
-        current = slot_from_item(stored).user_list
+        current = user_list_from_item(self._get(user_list_key(title, user)))
         updated = submit(current, title, user, document["type"], entries, 0)
         aggregate: Aggregate | None = aggregate_from_item(self._get(aggregate_key(title)))
         aggregate = (
@@ -51,8 +53,8 @@ class SampleListener:
         if self.archive_insert is not None:
             self.archive_insert(record)
 
-    def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
-        response = self.client.get_item(TableName=self.table_name, Key=to_attributes(key))
+    def _get(self, key: Key) -> dict[str, Any] | None:
+        response = self.client.get_item(TableName=self.table_name, Key=to_attributes(as_key(key)))
         return from_attributes(response["Item"]) if "Item" in response else None
 
     def _put(self, item: dict[str, Any]) -> None:

@@ -206,7 +206,7 @@ def use_stack_environment(stack: Mapping[str, Any]) -> None:
 def replay(arguments: argparse.Namespace) -> int:
     use_stack_environment(read_stack(arguments.state_dir))
     settings = Settings.from_env()
-    archive, table = bootstrap.archive(settings), bootstrap.list_table(settings)
+    archive, table = bootstrap.archive(settings), bootstrap.list_store(settings)
     now = int(time.time() * 1000)
     if arguments.verify:
         differences = operations.verify(archive, table, now, settings.dedup)
@@ -218,7 +218,7 @@ def replay(arguments: argparse.Namespace) -> int:
             else "the table matches the archive"
         )
         return 1 if differences else 0
-    report = operations.rebuild_table(archive, table, now, settings.dedup)
+    report = operations.rebuild_store(archive, table, now, settings.dedup)
     print(
         f"rebuilt {report.titles} titles and {report.user_lists} user lists from {archive.describe} "
         f"({report.items_written} items written, {report.items_removed} removed)"

@@ -146,8 +146,8 @@ class Stack:
         archive = bootstrap.archive(settings)
         try:
             if archive.count():
-                report = operations.rebuild_table(
-                    archive, bootstrap.list_table(settings), int(time.time() * 1000), settings.dedup
+                report = operations.rebuild_store(
+                    archive, bootstrap.list_store(settings), int(time.time() * 1000), settings.dedup
                 )
                 self.description["restored"] = (
                     f"{report.titles} titles and {report.user_lists} user lists from {archive.describe}"

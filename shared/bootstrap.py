@@ -4,12 +4,12 @@ tests build the same objects around moto, MySQL or fakes."""
 from shared.settings import Settings
 from shared.stream.connectors.archive import Archive, open_archive
 from shared.stream.connectors.aws import client, secret_json
-from shared.stream.connectors.dynamodb import ListTable
+from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
 
 
-def list_table(settings: Settings) -> ListTable:
-    return ListTable(client("dynamodb", settings.region), settings.table_name)
+def list_store(settings: Settings) -> DynamoListStore:
+    return DynamoListStore(client("dynamodb", settings.region), settings.table_name, settings.dedup)
 
 
 def event_stream(settings: Settings) -> KinesisStream:

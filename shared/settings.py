@@ -41,6 +41,8 @@ class Settings:
             api_reads_need_key=env.get("LISTMGR_API_READS_NEED_KEY", "").lower() in ("1", "true", "yes"),
             dedup=DedupSettings(
                 window_hours=int(env.get("LISTMGR_DEDUP_WINDOW_HOURS", defaults.dedup.window_hours)),
-                max_ids=int(env.get("LISTMGR_DEDUP_MAX_IDS", defaults.dedup.max_ids)),
+                retention_hours=int(
+                    env.get("LISTMGR_STREAM_RETENTION_HOURS", defaults.dedup.retention_hours)
+                ),
             ),
         )

@@ -1,23 +1,21 @@
 """The API over in-memory connectors: what it publishes is applied by the real listener core
-over tests.fakes' table and archive, so unit tests see writes come back in reads."""
+over the in-memory list store and tests.fakes' archive, so unit tests see writes come back in reads."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from services.api.app import create_app
 from services.api.auth import KeyRing, hash_key
-from services.api.deps import ApiDeps, Page, Probe
+from services.api.deps import ApiDeps, Probe
 from services.listener.rules import RULES
 from shared.events.decoders import kinesis_unit
 from shared.events.testing import kinesis_record
-from shared.lists import items
+from shared.lists.memory import MemoryListStore
 from shared.stream.connectors.archive import ArchivedRecord
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
-from tests.fakes import FakeArchive, FakeStream, FakeTable
+from tests.fakes import FakeArchive, FakeStream
 
 ADMIN_KEY = "lm_admin-key-for-tests"
 BILL_KEY = "lm_bill-key-for-tests"
@@ -30,36 +28,6 @@ KEYS = KeyRing.from_document(
     }
 )
 TAGS: dict[str, str | int] = {"source": "api", "stage": "test", "region": "us-east-1", "functionname": "api"}
-
-
-class FakeReads:
-    """ListTable's read side over FakeTable's items, in DynamoDB's key order."""
-
-    def __init__(self, table: FakeTable) -> None:
-        self.table = table
-
-    def get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
-        return self.table.items.get((key["pk"], key["sk"]))
-
-    def titles_page(self, limit: int, after: str | None) -> Page:
-        titles = sorted(item["title"] for item in self.table.items.values() if "gsi1pk" in item)
-        return self._page(
-            [self.get(items.aggregate_key(title)) or {} for title in titles], "title", limit, after
-        )
-
-    def users_page(self, title: str, limit: int, after: str | None) -> Page:
-        found = [
-            item
-            for (pk, sk), item in sorted(self.table.items.items())
-            if pk == items.title_key(title) and sk.startswith("U#") and items.is_live(item)
-        ]
-        return self._page(found, "user", limit, after)
-
-    @staticmethod
-    def _page(found: list[dict[str, Any]], name: str, limit: int, after: str | None) -> Page:
-        rest = [item for item in found if after is None or item[name] > after]
-        page = rest[:limit]
-        return page, page[-1][name] if len(rest) > limit else None
 
 
 class FakeHistory:
@@ -79,7 +47,7 @@ class FakeHistory:
 class World:
     """The API, the stream it publishes to, and a listener that applies what is on it."""
 
-    table: FakeTable = field(default_factory=FakeTable)
+    store: MemoryListStore = field(default_factory=MemoryListStore)
     archive: FakeArchive = field(default_factory=FakeArchive)
     stream: FakeStream = field(default_factory=FakeStream)
     probes: dict[str, Probe] = field(default_factory=dict)
@@ -92,25 +60,31 @@ class World:
 
     def deps(self) -> ApiDeps:
         return ApiDeps(
-            table=FakeReads(self.table),
+            store=self.store,
             stream=self.stream,
             archive=FakeHistory(self.archive),
             keys=KEYS,
             tags=TAGS,
             probes=self.probes,
             reads_need_key=self.reads_need_key,
-            clock=lambda: 1_700_000_000_000 + self.applied,
+            clock=self.now,
         )
+
+    def now(self) -> int:
+        """The API's clock: it moves on with every record applied."""
+        return 1_700_000_000_000 + self.applied
 
     def apply(self) -> None:
         """Runs the listener over the records published since the last call."""
         step = materialize(
             RULES,
-            MaterializeOptions(table=self.table, archive=self.archive, sleep=lambda _: None),  # type: ignore[arg-type]
+            MaterializeOptions(store=self.store, archive=self.archive, sleep=lambda _: None),
         )
         fresh = self.stream.records[self.applied :]
         records = [
-            kinesis_record(data, sequence_number=self.applied + offset + 1, partition_key=key)
+            kinesis_record(
+                data, sequence_number=self.applied + offset + 1, partition_key=key, arrival=self.now() / 1000
+            )
             for offset, (key, data) in enumerate(fresh)
         ]
         step([kinesis_unit(record) for record in records])

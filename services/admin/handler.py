@@ -9,18 +9,18 @@ from typing import Any
 
 from services.admin import operations
 from shared import bootstrap, logs, tracing
+from shared.lists.store import ListStore
 from shared.settings import Settings
 from shared.stream.connectors.archive import Archive
-from shared.stream.connectors.dynamodb import ListTable
 
 logs.configure()
 tracing.trace_calls()
 
 
 @cache
-def _wiring() -> tuple[Settings, Archive, ListTable]:
+def _wiring() -> tuple[Settings, Archive, ListStore]:
     settings = Settings.from_env()
-    return settings, bootstrap.archive(settings), bootstrap.list_table(settings)
+    return settings, bootstrap.archive(settings), bootstrap.list_store(settings)
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         described = [difference.describe() for difference in differences]
         return {"action": action, "ok": not differences, "differences": described}
     if action == "rebuild":
-        report = operations.rebuild_table(archive, table, now, settings.dedup)
+        report = operations.rebuild_store(archive, table, now, settings.dedup)
         return {"action": action, "ok": not report.refused, **vars(report)}
     if action == "purge":
         if event.get("confirm") != "purge":

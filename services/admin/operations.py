@@ -1,9 +1,9 @@
-"""What the admin function does, with whatever connectors it is given: archive migrations,
-stats, verifying and rebuilding the table from the archive, purging everything.
+"""What the admin function does, with whatever store and archive it is given: archive
+migrations, stats, verifying and rebuilding the lists from the archive, purging everything.
 
-A rebuild writes the table unconditionally: run it while the listener is stopped (its event
+A rebuild writes the store unconditionally: run it while the listener is stopped (its event
 source mapping disabled), then enable the mapping again; records redelivered meanwhile are
-recognized by the rebuilt dedup windows.
+recognized by the rebuilt change ids.
 """
 
 from collections.abc import Iterator
@@ -13,28 +13,31 @@ from typing import Any
 
 from shared.events.codec import loads
 from shared.events.envelope import DELETE_SUBMITTED
-from shared.lists import items
 from shared.lists.changes import Change, Delete, Submit
 from shared.lists.dedup import HOUR_MS, DedupSettings
+from shared.lists.entities import entity
 from shared.lists.replay import ArchivedChange, RebuiltTitle, rebuild
+from shared.lists.store import ListStore, StoredList
 from shared.stream.connectors.archive import Archive, ArchivedRecord
-from shared.stream.connectors.dynamodb import ListTable
 
-LIST_KINDS = (items.USER_LIST, items.AGGREGATE)
+ListRef = tuple[str, str | None]
+"""(title, user), user None for an aggregate."""
 
 
 @dataclass(frozen=True)
 class Difference:
-    key: str
+    ref: ListRef
     live: dict[str, Any] | None
     rebuilt: dict[str, Any] | None
 
     def describe(self) -> str:
+        title, user = self.ref
+        key = f"{title!r} (aggregate)" if user is None else f"{title!r} / {user!r}"
         if self.live is None:
-            return f"{self.key}: missing from the table; the archive gives {self.rebuilt}"
+            return f"{key}: missing from the table; the archive gives {self.rebuilt}"
         if self.rebuilt is None:
-            return f"{self.key}: in the table but not in the archive: {self.live}"
-        return f"{self.key}: the table has {self.live}; the archive gives {self.rebuilt}"
+            return f"{key}: in the table but not in the archive: {self.live}"
+        return f"{key}: the table has {self.live}; the archive gives {self.rebuilt}"
 
 
 @dataclass
@@ -47,16 +50,20 @@ class RebuildReport:
 
 
 def change_of(row: ArchivedRecord) -> Change:
+    shard = row.shard_id or ""
+    sequence = int(row.sequence_number) if row.sequence_number and row.sequence_number.isdigit() else 0
     if row.event_type == DELETE_SUBMITTED:
-        return Delete(row.id, row.title, row.user_name, row.timestamp)
+        return Delete(row.id, row.title, row.user_name, row.timestamp, shard, sequence)
     entries: dict[str, Any] = loads(row.entries or "{}")
     return Submit(
         row.id,
         row.title,
         row.user_name,
-        row.list_type,  # type: ignore[arg-type]
+        "rank" if row.list_type == "rank" else "tally",
         {key: Decimal(value) for key, value in entries.items()},
         row.timestamp,
+        shard,
+        sequence,
     )
 
 
@@ -65,86 +72,70 @@ def rebuilt_titles(archive: Archive, now_ms: int, dedup: DedupSettings) -> Itera
     return rebuild(changes, now_ms, dedup)
 
 
-def title_items(rebuilt: RebuiltTitle, now_ms: int, dedup: DedupSettings) -> list[dict[str, Any]]:
-    """The items of a rebuilt title: its aggregate (a tombstone once its users are gone) and
-    every user list it ever had (tombstones for the deleted ones)."""
-    expires_at = (now_ms + dedup.window_hours * HOUR_MS) // 1000
-    title_items = [items.aggregate_item(rebuilt.title, rebuilt.aggregate, rebuilt.version)]
-    title_items += [
-        items.user_list_item(rebuilt.title, user, slot, rebuilt.version, expires_at)
-        for user, slot in rebuilt.slots.items()
+def rebuilt_lists(rebuilt: RebuiltTitle) -> list[StoredList]:
+    """A rebuilt title's lists: its aggregate (None once its users are gone) and every user list
+    it ever had (None for the deleted ones)."""
+    return [StoredList(rebuilt.title, None, rebuilt.aggregate)] + [
+        StoredList(rebuilt.title, user, slot.user_list) for user, slot in rebuilt.slots.items()
     ]
-    return title_items
 
 
-def live_entities(table: ListTable) -> dict[str, dict[str, Any]]:
-    return {
-        _describe_key(item): items.entity(item)
-        for item in table.scan()
-        if item.get("kind") in LIST_KINDS and items.is_live(item)
-    }
+def live_entities(lists: Iterator[StoredList]) -> dict[ListRef, dict[str, Any]]:
+    return {(stored.title, stored.user): entity(stored.value) for stored in lists if stored.value is not None}
 
 
-def verify(archive: Archive, table: ListTable, now_ms: int, dedup: DedupSettings) -> list[Difference]:
-    """Every list on which the live table and the archive's rebuild disagree."""
-    rebuilt: dict[str, dict[str, Any]] = {}
+def verify(archive: Archive, store: ListStore, now_ms: int, dedup: DedupSettings) -> list[Difference]:
+    """Every list on which the live store and the archive's rebuild disagree."""
+    rebuilt: dict[ListRef, dict[str, Any]] = {}
     for title in rebuilt_titles(archive, now_ms, dedup):
-        for item in title_items(title, now_ms, dedup):
-            if items.is_live(item):
-                rebuilt[_describe_key(item)] = items.entity(item)
-    live = live_entities(table)
+        rebuilt.update(live_entities(iter(rebuilt_lists(title))))
+    live = live_entities(store.lists())
     return [
-        Difference(key, live.get(key), rebuilt.get(key))
-        for key in sorted(set(live) | set(rebuilt))
-        if live.get(key) != rebuilt.get(key)
+        Difference(ref, live.get(ref), rebuilt.get(ref))
+        for ref in sorted(set(live) | set(rebuilt), key=_order)
+        if live.get(ref) != rebuilt.get(ref)
     ]
 
 
-def rebuild_table(archive: Archive, table: ListTable, now_ms: int, dedup: DedupSettings) -> RebuildReport:
-    """Makes the table's lists what the archive gives: every rebuilt item is put (a list that
-    comes out the same publishes no event), then the list items the archive does not know are
-    removed."""
+def rebuild_store(archive: Archive, store: ListStore, now_ms: int, dedup: DedupSettings) -> RebuildReport:
+    """Makes the store's lists what the archive gives: every rebuilt title is put (a list that
+    comes out the same publishes no event), then the lists the archive does not know are removed."""
     report = RebuildReport()
-    unknown = {(item["pk"], item["sk"]) for item in table.scan() if item.get("kind") in LIST_KINDS}
+    unknown = {(stored.title, stored.user): stored for stored in store.lists()}
+    expires_at = (now_ms + dedup.window_hours * HOUR_MS) // 1000
     for title in rebuilt_titles(archive, now_ms, dedup):
-        written = title_items(title, now_ms, dedup)
-        table.put_many(written)
-        unknown -= {(item["pk"], item["sk"]) for item in written}
+        report.items_written += store.put([title.write()], expires_at)
+        for stored in rebuilt_lists(title):
+            unknown.pop((stored.title, stored.user), None)
         report.titles += 1
-        report.user_lists += sum(1 for item in written[1:] if items.is_live(item))
-        report.items_written += len(written)
+        report.user_lists += sum(1 for slot in title.slots.values() if slot.user_list is not None)
         report.refused += [
             f"{change.event_id} ({change.title!r}, {change.user!r}): {why}" for change, why in title.refused
         ]
-    table.delete_many([{"pk": pk, "sk": sk} for pk, sk in sorted(unknown)])
+    store.remove([unknown[ref] for ref in sorted(unknown, key=_order)])
     report.items_removed = len(unknown)
     return report
 
 
-def purge(archive: Archive, table: ListTable) -> dict[str, int]:
+def purge(archive: Archive, store: ListStore) -> dict[str, int]:
     """Removes every list and every archived record."""
-    keys = [{"pk": item["pk"], "sk": item["sk"]} for item in table.scan() if item.get("kind") in LIST_KINDS]
-    table.delete_many(keys)
+    removed = store.purge()
     archived = archive.count()
     archive.purge()
-    return {"itemsRemoved": len(keys), "recordsRemoved": archived}
+    return {"itemsRemoved": removed, "recordsRemoved": archived}
 
 
-def stats(archive: Archive, table: ListTable) -> dict[str, int]:
+def stats(archive: Archive, store: ListStore) -> dict[str, int]:
     counts = {"titles": 0, "userLists": 0, "tombstones": 0}
-    for item in table.scan():
-        if item.get("kind") not in LIST_KINDS:
-            continue
-        if not items.is_live(item):
+    for stored in store.lists():
+        if stored.value is None:
             counts["tombstones"] += 1
-        elif item["kind"] == items.AGGREGATE:
+        elif stored.user is None:
             counts["titles"] += 1
         else:
             counts["userLists"] += 1
     return {**counts, "archivedRecords": archive.count()}
 
 
-def _describe_key(item: dict[str, Any]) -> str:
-    if item["kind"] == items.AGGREGATE:
-        return f"{item['title']!r} (aggregate)"
-    return f"{item['title']!r} / {item['user']!r}"
+def _order(ref: ListRef) -> tuple[str, str]:
+    return (ref[0], "" if ref[1] is None else "\x00" + ref[1])

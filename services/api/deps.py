@@ -4,21 +4,15 @@ AWS and in `listmgr up` (services/api/handler.py), fakes in unit tests."""
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from services.api.auth import KeyRing
+from shared.lists.store import ListStore
 from shared.stream.connectors.archive import ArchivedRecord
 from shared.stream.publish import Stream
 
-Page = tuple[list[dict[str, Any]], str | None]
 Probe = Callable[[], None]
 """Returns when a dependency answers, raises when it does not."""
-
-
-class ListReads(Protocol):
-    def get(self, key: Mapping[str, str]) -> dict[str, Any] | None: ...
-    def titles_page(self, limit: int, after: str | None) -> Page: ...
-    def users_page(self, title: str, limit: int, after: str | None) -> Page: ...
 
 
 class HistoryReads(Protocol):
@@ -33,7 +27,7 @@ def now_ms() -> int:
 
 @dataclass(frozen=True)
 class ApiDeps:
-    table: ListReads
+    store: ListStore
     stream: Stream
     archive: HistoryReads
     keys: KeyRing

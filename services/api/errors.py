@@ -10,8 +10,8 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from shared.events.codec import dumps
+from shared.lists.store import StoreUnavailable
 from shared.stream.connectors.archive import ArchiveUnavailable
-from shared.stream.connectors.dynamodb import TableUnavailable
 from shared.stream.connectors.kinesis import StreamUnavailable
 
 log = logging.getLogger("listmgr.api")
@@ -47,7 +47,7 @@ def error_response(
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
-    for unavailable in (TableUnavailable, StreamUnavailable, ArchiveUnavailable):
+    for unavailable in (StoreUnavailable, StreamUnavailable, ArchiveUnavailable):
         app.register_error_handler(unavailable, _unavailable)
     app.register_error_handler(Exception, _unexpected)
 

@@ -14,7 +14,7 @@ from shared import bootstrap, logs, tracing
 from shared.settings import Settings
 from shared.stream.connectors.archive import Archive
 from shared.stream.connectors.aws import secret_json
-from shared.stream.connectors.dynamodb import ListTable
+from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
 
 logs.configure()
@@ -24,18 +24,18 @@ tracing.trace_calls()
 @cache
 def application() -> Flask:
     settings = Settings.from_env()
-    table, stream, archive = (
-        bootstrap.list_table(settings),
+    store, stream, archive = (
+        bootstrap.list_store(settings),
         bootstrap.event_stream(settings),
         bootstrap.archive(settings),
     )
     deps = ApiDeps(
-        table=table,
+        store=store,
         stream=stream,
         archive=archive,
         keys=key_ring(settings),
         tags={"source": "api", "stage": settings.stage, "region": settings.region, "functionname": "api"},
-        probes=probes(table, stream, archive),
+        probes=probes(store, stream, archive),
         reads_need_key=settings.api_reads_need_key,
     )
     return create_app(deps)
@@ -49,9 +49,9 @@ def key_ring(settings: Settings) -> KeyRing:
     return KeyRing.from_json(settings.api_keys)
 
 
-def probes(table: ListTable, stream: KinesisStream, archive: Archive) -> dict[str, Probe]:
+def probes(store: DynamoListStore, stream: KinesisStream, archive: Archive) -> dict[str, Probe]:
     return {
-        "table": lambda: table.client.describe_table(TableName=table.table_name),
+        "table": store.describe,
         "stream": lambda: stream.client.describe_stream_summary(StreamName=stream.stream_name),
         "archive": archive.ping,
     }

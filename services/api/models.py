@@ -1,7 +1,6 @@
 """What the API answers, as models: the views build them and the OpenAPI document is generated
 from them (with the submission and list entities of shared.events)."""
 
-from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.events.codec import loads
 from shared.events.envelope import EventId
 from shared.events.submission import ListType, Name, Number
+from shared.lists import store as lists
 from shared.stream.connectors.archive import ArchivedRecord
 
 
@@ -41,8 +41,8 @@ class TitleSummary(_Answer):
     updatedAt: int
 
     @classmethod
-    def of(cls, item: Mapping[str, Any]) -> "TitleSummary":
-        return cls(title=item["title"], type=item["type"], users=item["users"], updatedAt=item["updatedAt"])
+    def of(cls, summary: lists.TitleSummary) -> "TitleSummary":
+        return cls(title=summary.title, type=summary.type, users=summary.users, updatedAt=summary.updated_at)
 
 
 class UserSummary(_Answer):
@@ -52,8 +52,8 @@ class UserSummary(_Answer):
     updatedAt: int
 
     @classmethod
-    def of(cls, item: Mapping[str, Any]) -> "UserSummary":
-        return cls(title=item["title"], user=item["user"], type=item["type"], updatedAt=item["updatedAt"])
+    def of(cls, summary: lists.UserSummary) -> "UserSummary":
+        return cls(title=summary.title, user=summary.user, type=summary.type, updatedAt=summary.updated_at)
 
 
 class HistoryEntry(_Answer):

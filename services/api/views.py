@@ -15,7 +15,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from services.api.auth import ApiKey, require_writer
-from services.api.deps import ApiDeps, ListReads
+from services.api.deps import ApiDeps
 from services.api.errors import ApiError
 from services.api.models import (
     Accepted,
@@ -48,7 +48,8 @@ from shared.events.envelope import (
 from shared.events.partition import partition_key
 from shared.events.submission import ListRef, Submission
 from shared.events.validation import describe
-from shared.lists import items
+from shared.lists.entities import aggregate_entity, user_list_entity
+from shared.lists.store import ListStore
 from shared.stream.connectors.kinesis import StreamUnavailable
 from shared.stream.publish import Stream
 
@@ -63,7 +64,7 @@ IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,256}")
 def submit(deps: ApiDeps, caller: ApiKey) -> Reply:
     submission = submission_in_body()
     require_writer(caller, submission.user)
-    refuse_type_conflict(deps.table, submission)
+    refuse_type_conflict(deps.store, submission)
     fields = envelope_fields(deps, UPDATE_SUBMITTED, submission.title, submission.user)
     return publish(deps.stream, UpdateSubmitted(**fields, update=submission))
 
@@ -93,15 +94,15 @@ def is_json(mimetype: str) -> bool:
     return mimetype == "application/json" or mimetype.endswith("+json")
 
 
-def refuse_type_conflict(table: ListReads, submission: Submission) -> None:
+def refuse_type_conflict(store: ListStore, submission: Submission) -> None:
     """A list's type is fixed by its first submission; the listener would refuse the other
     type, so the API says so at once where it can see it."""
-    aggregate = table.get(items.aggregate_key(submission.title))
-    if aggregate is not None and items.is_live(aggregate) and aggregate["type"] != submission.type:
+    aggregate = store.aggregate(submission.title)
+    if aggregate is not None and aggregate.type != submission.type:
         raise ApiError(
             409,
             "type_conflict",
-            f"{submission.title!r} is a {aggregate['type']} list, not a {submission.type} one",
+            f"{submission.title!r} is a {aggregate.type} list, not a {submission.type} one",
         )
 
 
@@ -139,28 +140,30 @@ def publish(stream: Stream, event: Envelope) -> Reply:
 
 
 def aggregate(deps: ApiDeps, title: str) -> Reply:
-    item = deps.table.get(items.aggregate_key(title))
-    if item is None or not items.is_live(item):
+    found = deps.store.aggregate(title)
+    if found is None:
         raise ApiError(404, "not_found", f"no list titled {title!r}")
-    return 200, items.aggregate_entity(item)
+    return 200, aggregate_entity(found)
 
 
 def user_list(deps: ApiDeps, title: str, user: str) -> Reply:
-    item = deps.table.get(items.user_list_key(title, user))
-    if item is None or not items.is_live(item):
+    found = deps.store.user_list(title, user)
+    if found is None:
         raise ApiError(404, "not_found", f"{user!r} has no list titled {title!r}")
-    return 200, items.user_list_entity(item)
+    return 200, user_list_entity(found)
 
 
 def titles(deps: ApiDeps) -> Reply:
-    found, last = deps.table.titles_page(*name_page(TitlesCursor, request.args))
-    page = TitlesPage(items=[TitleSummary.of(item) for item in found], next=next_name(TitlesCursor, last))
+    found, last = deps.store.titles_page(*name_page(TitlesCursor, request.args))
+    page = TitlesPage(
+        items=[TitleSummary.of(summary) for summary in found], next=next_name(TitlesCursor, last)
+    )
     return 200, page
 
 
 def users(deps: ApiDeps, title: str) -> Reply:
-    found, last = deps.table.users_page(title, *name_page(UsersCursor, request.args))
-    page = UsersPage(items=[UserSummary.of(item) for item in found], next=next_name(UsersCursor, last))
+    found, last = deps.store.users_page(title, *name_page(UsersCursor, request.args))
+    page = UsersPage(items=[UserSummary.of(summary) for summary in found], next=next_name(UsersCursor, last))
     return 200, page
 
 

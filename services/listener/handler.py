@@ -26,7 +26,7 @@ tracing.trace_calls()
 def _wiring() -> tuple[Settings, MaterializeOptions, Stream]:
     settings = Settings.from_env()
     options = MaterializeOptions(
-        table=bootstrap.list_table(settings), archive=bootstrap.archive(settings), dedup=settings.dedup
+        store=bootstrap.list_store(settings), archive=bootstrap.archive(settings), dedup=settings.dedup
     )
     return settings, options, bootstrap.event_stream(settings)
 
@@ -59,9 +59,17 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def summary(units: list[UnitOfWork]) -> dict[str, int]:
-    return {
-        "records": len(units),
-        "changes": sum(1 for unit in units if unit.change is not None and unit.fault is None),
-        "faults": sum(1 for unit in units if unit.fault is not None),
-        "failed": sum(1 for unit in units if unit.failed is not None),
-    }
+    """How many records of the batch had each outcome; a record set aside before it became a
+    change (unreadable, a schema violation) counts as a fault, and records of other services'
+    types as ignored."""
+    counts = dict.fromkeys(("applied", "superseded", "duplicate", "faults", "failed", "ignored"), 0)
+    for unit in units:
+        if unit.failed is not None:
+            counts["failed"] += 1
+        elif unit.fault is not None:
+            counts["faults"] += 1
+        elif unit.outcome in counts:
+            counts[unit.outcome] += 1
+        else:
+            counts["ignored"] += 1
+    return {"records": len(units), **counts}

@@ -47,11 +47,16 @@ def kinesis_record(
 
 
 def kinesis_event(
-    documents: Iterable[bytes | str | Mapping[str, Any]], first_sequence: int = 1
+    documents: Iterable[bytes | str | Mapping[str, Any]],
+    first_sequence: int = 1,
+    arrival: float = 1_700_000_000.0,
 ) -> dict[str, Any]:
+    """Records that arrived at `arrival` (epoch seconds): a change's timestamp may not be more
+    than 5 minutes after its arrival, nor more than the stream's retention before it."""
     return {
         "Records": [
-            kinesis_record(document, first_sequence + offset) for offset, document in enumerate(documents)
+            kinesis_record(document, first_sequence + offset, arrival=arrival)
+            for offset, document in enumerate(documents)
         ]
     }
 

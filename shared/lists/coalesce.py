@@ -2,12 +2,13 @@
 
 The fold runs every change in order against the title's state, so the result is exactly what
 applying them one by one would give, and returns:
-- one outcome per change: applied, a duplicate of an id the user list already holds, or
-  rejected with the reason (a type conflict, a limit, a number out of range). Rejected ids are
-  remembered like applied ones, so a rejection is final whatever happens to the list later;
-- the writes to make: each one the aggregate plus every user list changed since the previous
-  write, to be stored atomically. A title touched by many users in one batch needs several writes,
-  because one DynamoDB transaction holds at most 100 items.
+- one outcome per change: applied; superseded (a newer rank submission or delete of that user
+  list already holds); rejected with the reason (a type conflict, a limit, a number out of
+  range); or, for an id the user list already decided, a duplicate carrying that first outcome;
+- the writes to make: each one the aggregate, every user list changed since the previous write
+  and the outcome of every change decided since then, to be stored atomically. A title touched
+  by many changes in one batch needs several writes, because one DynamoDB transaction holds at
+  most 100 items and 4 MB.
 
 Every write carries the aggregate version it expects and the one it sets, so writes of one
 title, from any batch, any shard, are serialized by that version: a write whose expected version
@@ -19,56 +20,70 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from shared.lists.aggregate import Aggregate, join, leave, swap, touch
-from shared.lists.changes import Change, Delete
-from shared.lists.dedup import DedupSettings, SeenWindow, digest, prune, remember
+from shared.lists.changes import Change, Delete, OrderKey, order_key
+from shared.lists.dedup import Remembered, Status, remembered
+from shared.lists.limits import entries_bytes
 from shared.lists.numbers import NumberOutOfRange
 from shared.lists.user_list import Rejected, UserList, submit
 
-MAX_LISTS_PER_WRITE = 99
+MAX_ITEMS_PER_WRITE = 99
 """DynamoDB's 100 items per transaction, less the aggregate."""
+MAX_BYTES_PER_WRITE = 3_500_000
+"""DynamoDB's 4 MB per transaction, less room for the keys and names every item repeats."""
+ITEM_OVERHEAD_BYTES = 2_048
+"""What an item takes beyond its entries or reason, at most: keys, names (128 characters of up
+to four bytes each, several times), type, version and times."""
+
+ChangeRef = tuple[str, str]
+"""(user, event id): what identifies a change within its title."""
 
 
 @dataclass(frozen=True)
 class Slot:
-    """What a user-list item holds: the list (None once deleted), the ids of the changes that
-    reached it (applied or rejected) and, for the rejected ones, why."""
+    """What a user-list item holds: the list (None once deleted) and its fence."""
 
     user_list: UserList | None = None
-    seen: SeenWindow = field(default_factory=SeenWindow)
-    rejected: Mapping[bytes, str] = field(default_factory=dict)
-    """Digest of a rejected change's id -> the reason. A rejection is final: a record delivered
-    again is rejected again for the same reason, even if the list has changed meanwhile."""
+    fence: OrderKey | None = None
+    """The order key of the newest rank submission or delete applied to it. A rank submission
+    or a delete of a rank list older than the fence, or a tally addition older than a delete,
+    is superseded."""
 
 
 @dataclass(frozen=True)
 class TitleState:
     """A title as stored: its aggregate (None if it has no user), the aggregate's version (0 if
-    never written) and the stored slots of the users the batch names."""
+    never written), the stored slots of the users the batch names and the outcomes already
+    remembered for the changes it names."""
 
     title: str
     aggregate: Aggregate | None = None
     version: int = 0
     slots: Mapping[str, Slot] = field(default_factory=dict)
+    known: Mapping[ChangeRef, Remembered] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: Literal["applied", "duplicate", "rejected"]
+    status: Literal["applied", "superseded", "rejected", "duplicate"]
     reason: str = ""
     version: int = 0
     """For an applied change: the aggregate version of the write that stores it."""
     position: int = 0
     """For an applied change: its place among the changes that write stores."""
+    first: Remembered | None = None
+    """For a duplicate: the outcome the change had the first time."""
 
 
 @dataclass(frozen=True)
 class Write:
-    """The aggregate and the changed user lists of one title, stored together or not at all."""
+    """The aggregate, the changed user lists and the decided changes of one title, stored
+    together or not at all."""
 
     title: str
     expected_version: int
     aggregate: Aggregate | None
     slots: Mapping[str, Slot]
+    decided: Mapping[ChangeRef, Remembered] = field(default_factory=dict)
 
     @property
     def version(self) -> int:
@@ -82,78 +97,93 @@ class TitlePlan:
     """One per change, in the order of the changes."""
 
 
+@dataclass
+class _Pending:
+    """The write being filled."""
+
+    slots: dict[str, Slot] = field(default_factory=dict)
+    decided: dict[ChangeRef, Remembered] = field(default_factory=dict)
+    size: int = 0
+    applied: int = 0
+
+    def items(self) -> int:
+        return len(self.slots) + len(self.decided)
+
+
 def plan_title(
     state: TitleState,
     changes: Sequence[Change],
     now_ms: int,
-    dedup: DedupSettings,
-    max_lists_per_write: int = MAX_LISTS_PER_WRITE,
+    max_items_per_write: int = MAX_ITEMS_PER_WRITE,
+    max_bytes_per_write: int = MAX_BYTES_PER_WRITE,
 ) -> TitlePlan:
     """The writes and outcomes of `changes` (all of `state.title`) applied in order to `state`."""
     aggregate, version = state.aggregate, state.version
     slots = dict(state.slots)
-    pending: dict[str, Slot] = {}
-    position = 0
+    known = dict(state.known)
+    pending = _Pending()
     writes: list[Write] = []
     outcomes: list[Outcome] = []
 
     for change in changes:
-        slot = slots.get(change.user, Slot())
-        if change.event_id in slot.seen:
-            outcomes.append(_repeated(slot, change))
+        ref = (change.user, change.event_id)
+        if (first := known.get(ref)) is not None:
+            outcomes.append(Outcome("duplicate", first.reason, first=first))
             continue
-        next_aggregate, next_list, reason = _attempt(aggregate, slot.user_list, change)
-        if change.user not in pending and len(pending) >= max_lists_per_write:
-            writes.append(Write(state.title, version, aggregate, pending))
-            version, pending, position = version + 1, {}, 0
-        if change.user not in pending:
-            slot = _pruned(slot, now_ms, dedup)
-        slots[change.user] = pending[change.user] = _recorded(slot, next_list, change, reason, now_ms)
-        aggregate = next_aggregate
-        if reason is not None:
-            outcomes.append(Outcome("rejected", reason))
+        slot = slots.get(change.user, Slot())
+        status, reason, next_aggregate, next_slot = decide(aggregate, slot, change)
+        decision = remembered(status, reason, now_ms)
+        changes_slot = status == "applied" and change.user not in pending.slots
+        added_items = 1 + changes_slot
+        added_bytes = _remembered_bytes(decision) + (_slot_bytes(next_slot) if status == "applied" else 0)
+        if pending.items() and (
+            pending.items() + added_items > max_items_per_write
+            or pending.size + added_bytes + _aggregate_bytes(next_aggregate) > max_bytes_per_write
+        ):
+            writes.append(Write(state.title, version, aggregate, pending.slots, pending.decided))
+            version, pending = version + 1, _Pending()
+        known[ref] = pending.decided[ref] = decision
+        pending.size += added_bytes
+        if status == "applied":
+            slots[change.user] = pending.slots[change.user] = next_slot
+            aggregate = next_aggregate
+            outcomes.append(Outcome("applied", version=version + 1, position=pending.applied))
+            pending.applied += 1
         else:
-            outcomes.append(Outcome("applied", version=version + 1, position=position))
-            position += 1
+            outcomes.append(Outcome(status, reason))
 
-    if pending:
-        writes.append(Write(state.title, version, aggregate, pending))
+    if pending.items():
+        writes.append(Write(state.title, version, aggregate, pending.slots, pending.decided))
     return TitlePlan(writes, outcomes)
 
 
-def _repeated(slot: Slot, change: Change) -> Outcome:
-    """A change whose id the list already holds: a duplicate, or rejected again for the reason
-    it was rejected the first time."""
-    reason = slot.rejected.get(digest(change.event_id))
-    return Outcome("duplicate") if reason is None else Outcome("rejected", reason)
-
-
-def _attempt(
-    aggregate: Aggregate | None, current: UserList | None, change: Change
-) -> tuple[Aggregate | None, UserList | None, str | None]:
-    """The aggregate and user list after the change, or as they were and why it cannot apply."""
+def decide(
+    aggregate: Aggregate | None, slot: Slot, change: Change
+) -> tuple[Status, str, Aggregate | None, Slot]:
+    """The outcome of one change, with the aggregate and the slot it leaves (as they were
+    unless it applies)."""
+    order = order_key(change)
+    if _superseded(slot, change, order):
+        return "superseded", "", aggregate, slot
     try:
-        return (*apply(aggregate, current, change), None)
+        next_aggregate, user_list = apply(aggregate, slot.user_list, change)
     except (Rejected, NumberOutOfRange) as error:
-        return aggregate, current, str(error)
+        return "rejected", str(error), aggregate, slot
+    fence = slot.fence
+    if isinstance(change, Delete) or change.type == "rank":
+        fence = order if fence is None else max(fence, order)
+    return "applied", "", next_aggregate, Slot(user_list, fence)
 
 
-def _recorded(
-    slot: Slot, user_list: UserList | None, change: Change, reason: str | None, now_ms: int
-) -> Slot:
-    """The slot holding the list after the change and remembering the change's id."""
-    rejected = dict(slot.rejected)
-    if reason is not None:
-        rejected[digest(change.event_id)] = reason
-    return Slot(user_list, remember(slot.seen, change.event_id, now_ms), rejected)
-
-
-def _pruned(slot: Slot, now_ms: int, dedup: DedupSettings) -> Slot:
-    """The slot without the ids (and rejection reasons) that left the dedup window."""
-    seen = prune(slot.seen, now_ms, dedup)
-    return Slot(
-        slot.user_list, seen, {key: reason for key, reason in slot.rejected.items() if seen.holds(key)}
-    )
+def _superseded(slot: Slot, change: Change, order: OrderKey) -> bool:
+    """Rank submissions and deletes of a rank list are last-writer-wins; a delete of a tally list
+    applies to it as it stands; a tally addition older than the last delete never resurrects
+    the list."""
+    if slot.fence is None or order >= slot.fence:
+        return False
+    if isinstance(change, Delete):
+        return slot.user_list is None or slot.user_list.type == "rank"
+    return True
 
 
 def apply(
@@ -173,3 +203,22 @@ def apply(
     if current is None or aggregate is None:
         return join(aggregate, updated), updated
     return swap(aggregate, current, updated), updated
+
+
+def _slot_bytes(slot: Slot) -> int:
+    if slot.user_list is None:
+        return ITEM_OVERHEAD_BYTES
+    entries = slot.user_list.entries
+    return ITEM_OVERHEAD_BYTES + entries_bytes(len(entries), sum(len(key.encode()) for key in entries))
+
+
+def _aggregate_bytes(aggregate: Aggregate | None) -> int:
+    if aggregate is None:
+        return ITEM_OVERHEAD_BYTES
+    # The aggregate item carries its keys twice: sums and counts.
+    keys = sum(len(key.encode()) for key in aggregate.sums)
+    return ITEM_OVERHEAD_BYTES + 2 * entries_bytes(len(aggregate.sums), keys)
+
+
+def _remembered_bytes(decision: Remembered) -> int:
+    return ITEM_OVERHEAD_BYTES + len(decision.reason.encode())

@@ -1,8 +1,10 @@
 """Rebuilding lists from the archive: the archived changes of each title, folded in the order
 they were applied (aggregate version, then position), give back exactly the live state.
 
-Only the ids archived within the dedup window are remembered in the rebuilt items, as the live
-items would remember them, so a record redelivered after a rebuild is still recognized.
+The archive holds only applied changes, so deciding them again in that order applies every one
+of them and leaves the same fences. The ids archived within the dedup window are remembered as
+applied in the rebuilt title, as the live table remembers them, so a record redelivered after a
+rebuild is still recognized.
 """
 
 from collections.abc import Iterable, Iterator
@@ -11,10 +13,8 @@ from itertools import groupby
 
 from shared.lists.aggregate import Aggregate
 from shared.lists.changes import Change
-from shared.lists.coalesce import Slot, apply
-from shared.lists.dedup import HOUR_MS, DedupSettings, prune, remember
-from shared.lists.numbers import NumberOutOfRange
-from shared.lists.user_list import Rejected
+from shared.lists.coalesce import ChangeRef, Slot, Write, decide
+from shared.lists.dedup import HOUR_MS, DedupSettings, Remembered
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,13 @@ class RebuiltTitle:
     aggregate: Aggregate | None = None
     version: int = 0
     slots: dict[str, Slot] = field(default_factory=dict)
+    decided: dict[ChangeRef, Remembered] = field(default_factory=dict)
     refused: list[tuple[Change, str]] = field(default_factory=list)
     """Archived changes the fold would not apply: a sign the archive and the table disagree."""
+
+    def write(self) -> Write:
+        """The rebuilt title as one write, for a store to put as it is."""
+        return Write(self.title, self.version - 1, self.aggregate, self.slots, self.decided)
 
 
 def rebuild(archived: Iterable[ArchivedChange], now_ms: int, dedup: DedupSettings) -> Iterator[RebuiltTitle]:
@@ -45,17 +50,15 @@ def _fold(title: str, changes: Iterable[ArchivedChange], now_ms: int, dedup: Ded
     remembered_since = now_ms - dedup.window_hours * HOUR_MS
     for archived in changes:
         change = archived.change
-        slot = rebuilt.slots.get(change.user, Slot())
-        try:
-            rebuilt.aggregate, user_list = apply(rebuilt.aggregate, slot.user_list, change)
-        except (Rejected, NumberOutOfRange) as error:
-            rebuilt.refused.append((change, str(error)))
+        status, reason, aggregate, slot = decide(
+            rebuilt.aggregate, rebuilt.slots.get(change.user, Slot()), change
+        )
+        if status != "applied":
+            rebuilt.refused.append((change, reason or status))
             continue
-        seen = slot.seen
-        if archived.archived_at >= remembered_since:
-            seen = remember(seen, change.event_id, archived.archived_at)
-        rebuilt.slots[change.user] = Slot(user_list, seen)
+        rebuilt.aggregate = aggregate
+        rebuilt.slots[change.user] = slot
         rebuilt.version = max(rebuilt.version, archived.version)
-    for user, slot in rebuilt.slots.items():
-        rebuilt.slots[user] = Slot(slot.user_list, prune(slot.seen, now_ms, dedup), slot.rejected)
+        if archived.archived_at >= remembered_since:
+            rebuilt.decided[(change.user, change.event_id)] = Remembered("applied", "", archived.archived_at)
     return rebuilt

@@ -10,8 +10,6 @@ takes its batch down.
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from shared.lists.changes import Change
-
 
 class UnitOfWork(NamedTuple):
     record: Mapping[str, Any]
@@ -21,8 +19,8 @@ class UnitOfWork(NamedTuple):
     shard: str | None = None
     event: Mapping[str, Any] | None = None
     """The decoded event envelope, or for a DynamoDB Streams record the plain change."""
-    change: Change | None = None
-    """The list change a listener rule maps the event to."""
+    outcome: str | None = None
+    """What became of the record's change: applied, superseded, duplicate or rejected."""
     fault: str | None = None
     """Why this record can never be processed."""
     published: Mapping[str, Any] | None = None

@@ -10,10 +10,10 @@ import pytest
 from services.listener.handler import listener
 from shared.events.codec import loads
 from shared.events.decoders import from_kinesis
-from shared.lists import items
+from shared.lists.entities import aggregate_entity, user_list_entity
 from shared.stream.batch import batch_response
 from shared.stream.connectors.archive import Archive
-from shared.stream.connectors.dynamodb import ListTable
+from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.flavors.materialize import MaterializeOptions
 from tests.conftest import Deployed
@@ -29,7 +29,7 @@ TAGS: dict[str, str | int] = {
 @dataclass
 class Harness:
     deployed: Deployed
-    table: ListTable
+    store: DynamoListStore
     archive: Archive
     stream: KinesisStream
 
@@ -37,10 +37,10 @@ class Harness:
         self,
         event: dict[str, Any],
         archive: Archive | None = None,
-        table: ListTable | None = None,
+        store: DynamoListStore | None = None,
         sleep: Any = lambda _: None,
     ) -> dict[str, Any]:
-        options = MaterializeOptions(table=table or self.table, archive=archive or self.archive, sleep=sleep)
+        options = MaterializeOptions(store=store or self.store, archive=archive or self.archive, sleep=sleep)
         return batch_response(listener(options, self.stream, TAGS)(from_kinesis(event)))
 
     def deliver(self, records: list[dict[str, Any]]) -> int:
@@ -57,12 +57,12 @@ class Harness:
         return deliveries
 
     def aggregate(self, title: str) -> dict[str, Any] | None:
-        item = self.table.get(items.aggregate_key(title))
-        return items.aggregate_entity(item) if items.is_live(item) else None  # type: ignore[arg-type]
+        found = self.store.aggregate(title)
+        return aggregate_entity(found) if found else None
 
     def user_list(self, title: str, user: str) -> dict[str, Any] | None:
-        item = self.table.get(items.user_list_key(title, user))
-        return items.user_list_entity(item) if items.is_live(item) else None  # type: ignore[arg-type]
+        found = self.store.user_list(title, user)
+        return user_list_entity(found) if found else None
 
     def published(self) -> list[dict[str, Any]]:
         return stream_events(self.deployed)
@@ -72,7 +72,7 @@ class Harness:
 def harness(deployed: Deployed, archive: Archive) -> Iterator[Harness]:
     yield Harness(
         deployed,
-        ListTable(deployed.aws.client("dynamodb"), deployed.table_name),
+        DynamoListStore(deployed.aws.client("dynamodb"), deployed.table_name),
         archive,
         KinesisStream(deployed.aws.client("kinesis"), deployed.stream_name),
     )

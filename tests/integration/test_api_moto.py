@@ -3,6 +3,7 @@ publishes is applied by the listener, then read back through the real connectors
 Lambda handler itself, configured from the environment with its keys in Secrets Manager."""
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from services.api.auth import hash_key
 from services.api.deps import ApiDeps
 from services.api.testing import http_api_event
 from shared.events.testing import kinesis_event
-from shared.stream.connectors.dynamodb import ListTable
+from shared.stream.connectors.dynamodb import DynamoListStore
 from tests.api_fakes import ADMIN_KEY, BILL_KEY, KEYS, TAGS, bearer
 from tests.conftest import Deployed
 from tests.integration.conftest import Harness
@@ -30,12 +31,12 @@ class Api:
     def __init__(self, harness: Harness) -> None:
         self.harness = harness
         deps = ApiDeps(
-            table=harness.table,
+            store=harness.store,
             stream=harness.stream,
             archive=harness.archive,
             keys=KEYS,
             tags=TAGS,
-            probes=handler.probes(harness.table, harness.stream, harness.archive),  # type: ignore[arg-type]
+            probes=handler.probes(harness.store, harness.stream, harness.archive),  # type: ignore[arg-type]
         )
         self.client: FlaskClient = create_app(deps).test_client()
 
@@ -45,7 +46,7 @@ class Api:
     def apply(self) -> None:
         """The listener over everything on the stream; what it applied before is a duplicate."""
         events = [event for event in self.harness.published() if event["type"].startswith("list-")]
-        assert self.harness.run(kinesis_event(events)) == {"batchItemFailures": []}
+        assert self.harness.run(kinesis_event(events, arrival=time.time())) == {"batchItemFailures": []}
 
     def get(self, path: str) -> Any:
         response = self.client.get(path)
@@ -127,10 +128,10 @@ def test_health_checks_the_table_the_stream_and_the_archive(api: Api) -> None:
 
 
 def test_health_is_degraded_when_the_table_is_missing(harness: Harness) -> None:
-    missing = ListTable(harness.table.client, "no-such-table-" + uuid.uuid4().hex[:8])
+    missing = DynamoListStore(harness.store.client, "no-such-table-" + uuid.uuid4().hex[:8])
     probes = handler.probes(missing, harness.stream, harness.archive)  # type: ignore[arg-type]
     deps = ApiDeps(
-        table=missing, stream=harness.stream, archive=harness.archive, keys=KEYS, tags=TAGS, probes=probes
+        store=missing, stream=harness.stream, archive=harness.archive, keys=KEYS, tags=TAGS, probes=probes
     )
     response = create_app(deps).test_client().get("/health")
     assert response.status_code == 503

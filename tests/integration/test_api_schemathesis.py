@@ -18,7 +18,7 @@ from services.api.app import create_app
 from services.api.deps import ApiDeps
 from services.api.routes import ENDPOINTS, Endpoint
 from shared.stream.connectors.archive import open_archive
-from shared.stream.connectors.dynamodb import ListTable
+from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
 from tests.api_fakes import ADMIN_KEY, KEYS, TAGS, bearer
 from tests.conftest import Deployed, free_port
@@ -28,10 +28,10 @@ from tests.conftest import Deployed, free_port
 def api_url(deployed: Deployed, tmp_path: Path) -> Iterator[str]:
     archive = open_archive(f"sqlite:///{tmp_path}/archive.db")
     archive.migrate()
-    table = ListTable(deployed.aws.client("dynamodb"), deployed.table_name)
+    table = DynamoListStore(deployed.aws.client("dynamodb"), deployed.table_name)
     stream = KinesisStream(deployed.aws.client("kinesis"), deployed.stream_name)
     deps = ApiDeps(
-        table=table,
+        store=table,
         stream=stream,
         archive=archive,
         keys=KEYS,

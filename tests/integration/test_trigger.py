@@ -76,7 +76,7 @@ def run_trigger(deployed: Deployed, event: dict[str, Any], stream: Any = None) -
 @pytest.fixture
 def applied(harness: Harness) -> Harness:
     harness.run(kinesis_event(WORKED_EXAMPLE))
-    delete = deletion("d1", "stats", "beth", 9)
+    delete = deletion("d1", "stats", "beth", 1_700_000_000_000)
     harness.run(kinesis_event([delete], first_sequence=10))
     return harness
 

@@ -1,7 +1,6 @@
 """The API through Flask's test client, over in-memory connectors: every endpoint and every
 error of the contract, with writes applied by the listener core and read back."""
 
-from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -14,9 +13,10 @@ from openapi_spec_validator import validate
 from services.api.app import SECURITY_HEADERS, create_app
 from shared.events.codec import loads
 from shared.events.partition import partition_key
+from shared.lists.aggregate import Aggregate
+from shared.lists.memory import MemoryListStore
 from shared.stream.connectors.dynamodb import TableUnavailable
-from tests.api_fakes import ADMIN_KEY, BILL_KEY, FakeReads, World, bearer
-from tests.fakes import FakeTable
+from tests.api_fakes import ADMIN_KEY, BILL_KEY, World, bearer
 
 STATS = {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}}
 MOVIES = {
@@ -435,17 +435,17 @@ def test_a_name_in_the_path_that_breaks_the_rules_is_400(world: World, bad_path:
     assert response.status_code == 400 and error_code(response) == "invalid_path"
 
 
-class BrokenReads(FakeReads):
+class BrokenReads(MemoryListStore):
     def __init__(self, error: Exception) -> None:
-        super().__init__(FakeTable())
+        super().__init__()
         self.error = error
 
-    def get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
+    def aggregate(self, title: str) -> Aggregate | None:
         raise self.error
 
 
-def client_over(table: FakeReads) -> FlaskClient:
-    return create_app(replace(World().deps(), table=table)).test_client()
+def client_over(store: MemoryListStore) -> FlaskClient:
+    return create_app(replace(World().deps(), store=store)).test_client()
 
 
 def test_an_unexpected_failure_is_a_bare_500_without_a_trace() -> None:

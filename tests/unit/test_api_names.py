@@ -84,7 +84,10 @@ def test_any_valid_names_round_trip(title: str, user: str) -> None:
 @given(path=st.text(max_size=60), query=st.text(max_size=40))
 def test_no_path_or_query_makes_a_500(path: str, query: str) -> None:
     world = World()
-    target = "/" + quote(path, safe="/%?#&=", errors="surrogatepass") + "?" + quote(query, safe="=&%")
+    # A leading "//" would make the test client read a host name, not a path.
+    target = (
+        "/" + quote(path.lstrip("/"), safe="/%?#&=", errors="surrogatepass") + "?" + quote(query, safe="=&%")
+    )
     for method in ("GET", "DELETE", "POST", "PUT"):
         response = world.client.open(target, method=method, headers=bearer(ADMIN_KEY))
         assert response.status_code < 500, (method, target, response.get_data(as_text=True))

@@ -12,14 +12,18 @@ from hypothesis import strategies as st
 from services.listener.rules import RULES
 from shared.events.decoders import kinesis_unit
 from shared.events.testing import kinesis_record
-from shared.lists.aggregate import ranking
+from shared.lists.aggregate import Aggregate, ranking
+from shared.lists.entities import entity
+from shared.lists.memory import MemoryListStore
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.unit_of_work import UnitOfWork
-from tests.fakes import FakeArchive, FakeTable
+from tests.fakes import FakeArchive
 
 TITLES = ("stats", "movies")
 USERS = ("bill", "beth", "mike")
 KEYS = ("a", "b", "c")
+ARRIVAL_MS = 1_700_000_000_000
+"""When kinesis_record's records arrive; the events are timestamped just before, in order."""
 
 submission = st.builds(
     lambda title, user, kind, entries: {"title": title, "user": user, "type": kind, "entries": entries},
@@ -40,10 +44,15 @@ def envelope(index: int, document: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": f"id-{index}",
             "type": "list-delete-submitted",
-            "timestamp": index,
+            "timestamp": ARRIVAL_MS - 1000 + index,
             "update": document["delete"],
         }
-    return {"id": f"id-{index}", "type": "list-update-submitted", "timestamp": index, "update": document}
+    return {
+        "id": f"id-{index}",
+        "type": "list-update-submitted",
+        "timestamp": ARRIVAL_MS - 1000 + index,
+        "update": document,
+    }
 
 
 def reference(documents: Sequence[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -67,10 +76,12 @@ def reference(documents: Sequence[dict[str, Any]]) -> dict[tuple[str, str], dict
     return lists
 
 
-def expected_entities(lists: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str], Any]:
-    expected: dict[tuple[str, str], Any] = {}
+def expected_entities(
+    lists: dict[tuple[str, str], dict[str, Any]],
+) -> dict[tuple[str, str | None], Any]:
+    expected: dict[tuple[str, str | None], Any] = {}
     for (title, user), user_list in lists.items():
-        expected[(f"L#{title}", f"U#{user}")] = (user_list["type"], user_list["entries"])
+        expected[(title, user)] = (user_list["type"], user_list["entries"])
     for title in {title for title, _ in lists}:
         members = [user_list for (t, _), user_list in lists.items() if t == title]
         sums: dict[str, int] = {}
@@ -80,21 +91,24 @@ def expected_entities(lists: dict[tuple[str, str], dict[str, Any]]) -> dict[tupl
                 sums[key] = sums.get(key, 0) + value
                 counts[key] = counts.get(key, 0) + 1
         kind = members[0]["type"]
-        expected[(f"L#{title}", "A")] = (kind, sums, counts, len(members))
+        expected[(title, None)] = (kind, sums, counts, len(members))
     return expected
 
 
-def observed_entities(table: FakeTable) -> dict[tuple[str, str], Any]:
-    observed: dict[tuple[str, str], Any] = {}
-    for key, entity in table.live_entities().items():
-        entries = {k: int(v) for k, v in entity["entries"].items()}
-        if key[1] == "A":
-            counts = {k: int(v) for k, v in table.items[key]["counts"].items()}
-            observed[key] = (entity["type"], entries, counts, entity["users"])
-            if entity["type"] == "rank":
-                assert entity["ranking"] == ranking(table.items[key]["entries"], counts)
+def observed_entities(store: MemoryListStore) -> dict[tuple[str, str | None], Any]:
+    observed: dict[tuple[str, str | None], Any] = {}
+    for stored in store.lists():
+        if stored.value is None:
+            continue
+        shown = entity(stored.value)
+        entries = {k: int(v) for k, v in shown["entries"].items()}
+        if isinstance(stored.value, Aggregate):
+            counts = dict(stored.value.counts)
+            observed[(stored.title, None)] = (shown["type"], entries, counts, shown["users"])
+            if shown["type"] == "rank":
+                assert shown["ranking"] == ranking(stored.value.sums, counts)
         else:
-            observed[key] = (entity["type"], entries)
+            observed[(stored.title, stored.user)] = (shown["type"], entries)
     return observed
 
 
@@ -119,8 +133,8 @@ def test_any_delivery_gives_the_fold_of_the_unique_submissions(
         kinesis_record(envelope(i, documents[i]), sequence_number=len(records) + n + 1)
         for n, i in enumerate(resubmitted)
     ]
-    table, archive = FakeTable(), FakeArchive()
-    step = materialize(RULES, MaterializeOptions(table=table, archive=archive, sleep=lambda _: None))  # type: ignore[arg-type]
+    store, archive = MemoryListStore(), FakeArchive()
+    step = materialize(RULES, MaterializeOptions(store=store, archive=archive, sleep=lambda _: None))
 
     position = 0
     for rewind, size, fail in plan:
@@ -135,18 +149,19 @@ def test_any_delivery_gives_the_fold_of_the_unique_submissions(
         step([kinesis_unit(record) for record in records[position : position + 25]])
         position += 25
 
-    assert observed_entities(table) == expected_entities(reference(documents))
+    assert observed_entities(store) == expected_entities(reference(documents))
     applied_ids = {row.id for row in archive.rows.values()}
     assert applied_ids <= {f"id-{i}" for i in range(len(documents))}
     assert units is not None
 
 
 def test_tally_values_stay_exact_through_the_pipeline() -> None:
-    table, archive = FakeTable(), FakeArchive()
-    step = materialize(RULES, MaterializeOptions(table=table, archive=archive))  # type: ignore[arg-type]
+    store, archive = MemoryListStore(), FakeArchive()
+    step = materialize(RULES, MaterializeOptions(store=store, archive=archive))
     documents = [
         {"title": "t", "user": "u", "type": "tally", "entries": {"xp": Decimal("0.1")}},
         {"title": "t", "user": "u", "type": "tally", "entries": {"xp": Decimal("0.2")}},
     ]
     step([kinesis_unit(kinesis_record(doc, i + 1)) for i, doc in enumerate(documents)])
-    assert table.live_entities()[("L#t", "U#u")]["entries"] == {"xp": Decimal("0.3")}
+    user_list = store.user_list("t", "u")
+    assert user_list is not None and user_list.entries == {"xp": Decimal("0.3")}

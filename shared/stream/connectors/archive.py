@@ -179,8 +179,9 @@ class Archive:
         with self._cursor() as cursor:
             cursor.executemany(statement, [astuple(row) for row in rows])
 
-    def forget(self, ids: Sequence[str]) -> None:
+    def forget(self, keys: Sequence[tuple[str, str, str]]) -> None:
         """Removes the rows of records that were archived but then turned out not to apply."""
+        ids = [event_id for _, _, event_id in keys]
         if not ids:
             return
         with self._cursor() as cursor:

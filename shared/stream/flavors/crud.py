@@ -1,21 +1,23 @@
 """The crud flavor: table changes out as events.
 
-Configured by rules, one per kind of item, it maps each DynamoDB Streams record to the event a
-subscriber needs: `<prefix>-created` when an item becomes live, `-updated` when its entity
-changed, `-deleted` when it becomes a tombstone or is removed. Items of no rule's kind (and
-tombstones expiring) publish nothing, nor does a write a subscriber could not see.
+Configured by rules, it maps each DynamoDB Streams record to the event a subscriber needs. A rule
+reads a table image into a view (None for an item it does not publish) that says what the item
+is, whether it is live and what a subscriber may see of it; the flavor knows nothing else of the
+entity. It publishes `<prefix>-created` when an item becomes live, `-updated` when its entity
+changed, `-deleted` when it becomes a tombstone or is removed. Items of no rule (and tombstones
+expiring) publish nothing, nor does a write a subscriber could not see.
 
-An event's id derives from the item's key and version, so the same change always has the same
-id: delivered twice, read again from the stream, or stored again by a rebuild.
+An event's id derives from the item's identity and version, so the same change always has the
+same id: delivered twice, read again from the stream, or stored again by a rebuild.
 """
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.lists.items import is_live, public_image
 from shared.stream.pipeline import Step, pending
 from shared.stream.publish import MAX_RECORD_BYTES, Outgoing, PublishOptions, Stream, encode, publish
 from shared.stream.unit_of_work import UnitOfWork
@@ -24,13 +26,25 @@ CHANGE_IDS = uuid.UUID("7c1e4d2a-58b9-4f0b-8e7d-2b6a1c9f4e33")
 
 
 @dataclass(frozen=True)
+class View:
+    """What a subscriber may know of one table image."""
+
+    identity: Sequence[str]
+    """What names the item, part by part (its id derives from it)."""
+    version: int
+    entity: Mapping[str, Any] | None
+    """The entity events carry; None for a tombstone."""
+    raw: Mapping[str, Any]
+    """The image as `raw.new` / `raw.old` show it."""
+    partition_key: str
+
+
+@dataclass(frozen=True)
 class CrudRule:
     id: str
-    kind: str
-    """The `kind` attribute of the items this rule publishes."""
     event_prefix: str
-    to_entity: Callable[[Mapping[str, Any]], dict[str, Any]]
-    to_partition_key: Callable[[Mapping[str, Any]], str]
+    view: Callable[[Mapping[str, Any]], View | None]
+    """The view of an image, or None for an item this rule does not publish."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +56,8 @@ class CrudOptions:
 
 
 def crud(rules: Sequence[CrudRule], options: CrudOptions) -> Step:
-    by_kind = {rule.kind: rule for rule in rules}
-
     def step(units: Sequence[UnitOfWork]) -> list[UnitOfWork]:
-        mapped = [to_event(unit, by_kind, options) for unit in units]
+        mapped = [to_event(unit, rules, options) for unit in units]
         outgoing = [_record(unit.published, index) for index, unit in enumerate(mapped) if unit.published]
         unpublished = publish(options.stream, outgoing, options.publish)
         if unpublished:
@@ -56,50 +68,70 @@ def crud(rules: Sequence[CrudRule], options: CrudOptions) -> Step:
     return step
 
 
-def to_event(unit: UnitOfWork, rules: Mapping[str, CrudRule], options: CrudOptions) -> UnitOfWork:
+def to_event(unit: UnitOfWork, rules: Sequence[CrudRule], options: CrudOptions) -> UnitOfWork:
     if not pending(unit) or unit.event is None:
         return unit
-    new, old = unit.event.get("new"), unit.event.get("old")
-    rule = rules.get(str((new or old or {}).get("kind")))
-    if rule is None:
-        return unit
-    action = _action(old, new, rule)
+    new_image, old_image = unit.event.get("new"), unit.event.get("old")
+    for rule in rules:
+        try:
+            event = _event(rule, new_image, old_image, unit, options)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+            # A rule that cannot read an image sets that record aside, never the whole batch.
+            return unit._replace(fault=f"rule {rule.id} cannot read the image: {error!r}")
+        if event is not None:
+            return unit._replace(published=event)
+    return unit
+
+
+def _event(
+    rule: CrudRule,
+    new_image: Mapping[str, Any] | None,
+    old_image: Mapping[str, Any] | None,
+    unit: UnitOfWork,
+    options: CrudOptions,
+) -> dict[str, Any] | None:
+    new = rule.view(new_image) if new_image is not None else None
+    old = rule.view(old_image) if old_image is not None else None
+    action = _action(old, new)
     if action is None:
-        return unit
+        return None
     current = new if action != "deleted" else old
-    assert current is not None
-    event = {
-        "id": str(
-            uuid.uuid5(
-                CHANGE_IDS, f"{current['pk']}|{current['sk']}|{(new or old or {}).get('version')}|{action}"
-            )
-        ),
+    assert current is not None and current.entity is not None
+    return {
+        "id": change_id(current.identity, (new or old or current).version, action),
         "type": f"{rule.event_prefix}-{action}",
         "timestamp": _timestamp(unit, current, options),
-        "partitionKey": rule.to_partition_key(current),
+        "partitionKey": current.partition_key,
         "tags": {**options.tags, "pipeline": rule.id},
-        "list": rule.to_entity(current),
-        "raw": {"new": public_image(new), "old": public_image(old)},
+        "list": dict(current.entity),
+        "raw": {"new": None if new is None else dict(new.raw), "old": None if old is None else dict(old.raw)},
     }
-    return unit._replace(published=event)
 
 
-def _action(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, rule: CrudRule) -> str | None:
-    was, now = is_live(old), is_live(new)
+def change_id(identity: Sequence[str], version: int, action: str) -> str:
+    """Deterministic and injective: the parts are written as a JSON array, so no name can make
+    two changes share an id, whatever separators it contains."""
+    parts = json.dumps([*identity, version, action], ensure_ascii=False, separators=(",", ":"))
+    return str(uuid.uuid5(CHANGE_IDS, parts))
+
+
+def _action(old: View | None, new: View | None) -> str | None:
+    was = old is not None and old.entity is not None
+    now = new is not None and new.entity is not None
     if now and not was:
         return "created"
     if was and not now:
         return "deleted"
-    if was and now and rule.to_entity(old) != rule.to_entity(new):  # type: ignore[arg-type]
+    if was and now and old.entity != new.entity:  # type: ignore[union-attr]
         return "updated"
     return None
 
 
-def _timestamp(unit: UnitOfWork, item: Mapping[str, Any], options: CrudOptions) -> int:
+def _timestamp(unit: UnitOfWork, current: View, options: CrudOptions) -> int:
     created = unit.record.get("dynamodb", {}).get("ApproximateCreationDateTime")
     if created is not None:
         return round(float(created) * 1000)
-    return int(item.get("updatedAt") or options.clock())
+    return int((current.entity or {}).get("updatedAt") or options.clock())
 
 
 def _record(event: Mapping[str, Any], ref: int) -> Outgoing:

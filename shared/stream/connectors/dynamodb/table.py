@@ -1,0 +1,393 @@
+"""The list store on DynamoDB: the only module that speaks DynamoDB for lists.
+
+The listener reads the state of the titles, user lists and changes a batch names with consistent
+BatchGetItem calls, and stores its writes with TransactWriteItems: each write puts a title's
+aggregate, conditioned on the version it was planned from, together with the user lists and the
+change outcomes decided with it. Several titles share one transaction up to DynamoDB's 100 items
+and 4 MB, so a batch of a thousand records costs a few dozen requests.
+"""
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.lists.aggregate import Aggregate
+from shared.lists.coalesce import TitleState, Write
+from shared.lists.dedup import HOUR_MS, DedupSettings, Remembered
+from shared.lists.store import (
+    CommitResult,
+    StoredList,
+    StoreUnavailable,
+    TitleSummary,
+    UserSummary,
+    Wanted,
+)
+from shared.lists.user_list import UserList
+from shared.stream.connectors.capacity import item_size
+from shared.stream.connectors.dynamodb import layout
+from shared.stream.connectors.dynamodb.layout import Key, Legacy
+
+MAX_TRANSACTION_ITEMS = 100
+MAX_TRANSACTION_BYTES = 4_000_000
+MAX_BATCH_GET_KEYS = 100
+MAX_BATCH_WRITE_ITEMS = 25
+
+
+class TableUnavailable(StoreUnavailable):
+    """DynamoDB refused or could not serve a request after the SDK's own retries: retry later."""
+
+
+class DynamoListStore:
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        dedup: DedupSettings | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.table_name = table_name
+        self._window_hours = (dedup or DedupSettings()).window_hours
+        self._sleep = sleep
+        self._legacy: dict[tuple[str, str], Legacy] = {}
+        """The legacy dedup windows of the user lists last loaded, carried into their next write."""
+
+    # -- the listener's side ---------------------------------------------------------------------
+
+    def load(self, wanted: Wanted) -> dict[str, TitleState]:
+        keys: list[Key] = []
+        for title, users in wanted.items():
+            keys.append(layout.aggregate_key(title))
+            for user, ids in users.items():
+                keys.append(layout.user_list_key(title, user))
+                keys += [layout.change_key(title, user, event_id) for event_id in ids]
+        found = self.get_many(keys)
+        return {title: self._title_state(title, users, found) for title, users in wanted.items()}
+
+    def _title_state(
+        self, title: str, users: Mapping[str, Any], found: Mapping[Key, dict[str, Any]]
+    ) -> TitleState:
+        aggregate = found.get(layout.aggregate_key(title))
+        slots = {}
+        known: dict[tuple[str, str], Remembered] = {}
+        for user, ids in users.items():
+            item = found.get(layout.user_list_key(title, user))
+            legacy = None
+            if item is not None:
+                slots[user] = layout.slot_from_item(item)
+                legacy = layout.legacy_from_item(item)
+            if legacy is None:
+                self._legacy.pop((title, user), None)
+            else:
+                self._legacy[(title, user)] = legacy
+            for event_id in ids:
+                change = found.get(layout.change_key(title, user, event_id))
+                outcome = layout.remembered_from_item(change) if change else None
+                if outcome is None and legacy is not None:
+                    outcome = legacy.outcome(event_id)
+                if outcome is not None:
+                    known[(user, event_id)] = outcome
+        return TitleState(
+            title=title,
+            aggregate=layout.aggregate_from_item(aggregate),
+            version=layout.version_of(aggregate),
+            slots=slots,
+            known=known,
+        )
+
+    def get_many(self, keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
+        """Items by key, read consistently, 100 keys a request."""
+        unique = list(dict.fromkeys(keys))
+        found: dict[Key, dict[str, Any]] = {}
+        for start in range(0, len(unique), MAX_BATCH_GET_KEYS):
+            pending: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [
+                        layout.to_attributes(layout.as_key(key))
+                        for key in unique[start : start + MAX_BATCH_GET_KEYS]
+                    ],
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(8):
+                response = self._call("batch_get_item", RequestItems=pending)
+                for raw in response.get("Responses", {}).get(self.table_name, []):
+                    item = layout.from_attributes(raw)
+                    found[layout.key_of(item)] = item
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                self._sleep(_backoff(attempt))
+            else:
+                raise TableUnavailable("BatchGetItem kept returning unprocessed keys")
+        return found
+
+    def commit(self, writes: Mapping[str, Sequence[Write]], expires_at: int) -> CommitResult:
+        """Stores each title's writes in order, packing titles into shared transactions.
+
+        A title whose write is refused (its aggregate moved on) is reported stale and its later
+        writes are not tried; the other titles of that transaction are tried again."""
+        result = CommitResult()
+        queues = {title: deque(title_writes) for title, title_writes in writes.items() if title_writes}
+        while queues:
+            prepared = [self._prepare(queue[0], expires_at) for queue in queues.values()]
+            for pack in _packs(prepared):
+                outcome = self._transact(pack)
+                for title in (entry.write.title for entry in pack):
+                    if outcome is None:
+                        result.committed[title] = result.committed.get(title, 0) + 1
+                        queues[title].popleft()
+                        if queues[title]:
+                            continue
+                    elif isinstance(outcome, Exception):
+                        result.failed[title] = outcome
+                    elif title in outcome:
+                        result.stale.add(title)
+                    else:
+                        continue
+                    del queues[title]
+        return result
+
+    def _prepare(self, write: Write, expires_at: int) -> "_Prepared":
+        actions = layout.transact_actions(
+            self.table_name, write, expires_at, self._carried(write, expires_at)
+        )
+        return _Prepared(write, actions, sum(item_size(action["Put"]["Item"]) for action in actions))
+
+    def _carried(self, write: Write, expires_at: int) -> dict[str, Legacy]:
+        """The legacy windows of the write's user lists, without the hours that left the window."""
+        first_hour = (expires_at * 1000) // HOUR_MS - 2 * self._window_hours
+        carried = {}
+        for user in write.slots:
+            legacy = self._legacy.get((write.title, user))
+            kept = legacy.since(first_hour) if legacy else None
+            if kept is not None:
+                carried[user] = kept
+        return carried
+
+    def _transact(self, pack: Sequence["_Prepared"]) -> set[str] | Exception | None:
+        """None when stored; the refused titles when cancelled; the error when it failed."""
+        actions: list[dict[str, Any]] = []
+        aggregate_at: dict[int, str] = {}
+        for entry in pack:
+            aggregate_at[len(actions)] = entry.write.title
+            actions += entry.actions
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                return TableUnavailable(f"TransactWriteItems: {error}")
+            reasons = error.response.get("CancellationReasons") or []
+            refused = {
+                aggregate_at[index]
+                for index, reason in enumerate(reasons)
+                if index in aggregate_at
+                and reason.get("Code") in ("ConditionalCheckFailed", "TransactionConflict")
+            }
+            if not refused and any(reason.get("Code") not in (None, "None") for reason in reasons):
+                return TableUnavailable(f"TransactWriteItems cancelled: {reasons}")
+            # A cancelled transaction stored nothing for any title in it; the titles that were
+            # not refused are simply tried again in the next round.
+            return refused or {entry.write.title for entry in pack}
+        except BotoCoreError as error:
+            return TableUnavailable(f"TransactWriteItems: {error}")
+        return None
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def get(self, key: Key) -> dict[str, Any] | None:
+        response = self._call(
+            "get_item",
+            TableName=self.table_name,
+            Key=layout.to_attributes(layout.as_key(key)),
+            ConsistentRead=True,
+        )
+        return layout.from_attributes(response["Item"]) if "Item" in response else None
+
+    def aggregate(self, title: str) -> Aggregate | None:
+        return layout.aggregate_from_item(self.get(layout.aggregate_key(title)))
+
+    def user_list(self, title: str, user: str) -> UserList | None:
+        return layout.user_list_from_item(self.get(layout.user_list_key(title, user)))
+
+    def change(self, title: str, user: str, event_id: str) -> Remembered | None:
+        item = self.get(layout.change_key(title, user, event_id))
+        if item is not None:
+            return layout.remembered_from_item(item)
+        legacy_holder = self.get(layout.user_list_key(title, user))
+        legacy = layout.legacy_from_item(legacy_holder) if legacy_holder else None
+        return legacy.outcome(event_id) if legacy else None
+
+    def query_page(
+        self, limit: int, start: Mapping[str, Any] | None, **query: Any
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Up to `limit` items of a query after `start`, and the key to go on from (None at the end)."""
+        found: list[dict[str, Any]] = []
+        last: dict[str, Any] | None = dict(start) if start else None
+        while len(found) <= limit:
+            request = dict(query, TableName=self.table_name, Limit=limit + 1 - len(found))
+            if last:
+                request["ExclusiveStartKey"] = layout.to_attributes(last)
+            response = self._call("query", **request)
+            found += [layout.from_attributes(raw) for raw in response.get("Items", [])]
+            last = (
+                layout.from_attributes(response["LastEvaluatedKey"])
+                if "LastEvaluatedKey" in response
+                else None
+            )
+            if last is None:
+                break
+        if len(found) <= limit:
+            return found, None
+        page = found[:limit]
+        key_names = ("pk", "sk", *((query.get("IndexName") and ("gsi1pk", "gsi1sk")) or ()))
+        return page, {name: page[-1][name] for name in key_names}
+
+    def titles_page(self, limit: int, after: str | None) -> tuple[list[TitleSummary], str | None]:
+        start = None
+        if after is not None:
+            start = {
+                **layout.as_key(layout.aggregate_key(after)),
+                "gsi1pk": layout.TITLES_PARTITION,
+                "gsi1sk": after,
+            }
+        found, next_key = self.query_page(
+            limit,
+            start,
+            IndexName=layout.TITLES_INDEX,
+            KeyConditionExpression="gsi1pk = :titles",
+            ExpressionAttributeValues={":titles": {"S": layout.TITLES_PARTITION}},
+            ProjectionExpression="pk, sk, gsi1pk, gsi1sk, #title, #type, #users, #updatedAt",
+            ExpressionAttributeNames=_TITLE_SUMMARY,
+        )
+        page = [
+            TitleSummary(item["title"], item["type"], int(item["users"]), int(item["updatedAt"]))
+            for item in found
+        ]
+        return page, None if next_key is None else str(next_key["gsi1sk"])
+
+    def users_page(self, title: str, limit: int, after: str | None) -> tuple[list[UserSummary], str | None]:
+        """The live user lists of `title` in user order (title, user, type, updatedAt only)."""
+        start = None if after is None else layout.as_key(layout.user_list_key(title, after))
+        found, next_key = self.query_page(
+            limit,
+            start,
+            KeyConditionExpression="pk = :title AND begins_with(sk, :users)",
+            FilterExpression="attribute_not_exists(deleted)",
+            ExpressionAttributeValues={
+                ":title": {"S": layout.title_key(title)},
+                ":users": {"S": layout.USER_PREFIX},
+            },
+            ProjectionExpression="pk, sk, #title, #user, #type, #updatedAt",
+            ExpressionAttributeNames=_USER_SUMMARY,
+        )
+        page = [
+            UserSummary(item["title"], item["user"], item["type"], int(item["updatedAt"])) for item in found
+        ]
+        return page, None if next_key is None else str(next_key["sk"]).removeprefix(layout.USER_PREFIX)
+
+    # -- administration --------------------------------------------------------------------------
+
+    def lists(self) -> Iterator[StoredList]:
+        for item in self.scan():
+            if item.get("kind") == layout.AGGREGATE:
+                yield StoredList(item["title"], None, layout.aggregate_from_item(item))
+            elif item.get("kind") == layout.USER_LIST:
+                yield StoredList(item["title"], item["user"], layout.user_list_from_item(item))
+
+    def put(self, writes: Sequence[Write], expires_at: int) -> int:
+        new_items = [item for write in writes for item in layout.write_items(write, expires_at)]
+        self._write_many([{"PutRequest": {"Item": layout.to_attributes(item)}} for item in new_items])
+        return len(new_items)
+
+    def remove(self, lists: Sequence[StoredList]) -> None:
+        keys = [
+            layout.aggregate_key(stored.title)
+            if stored.user is None
+            else layout.user_list_key(stored.title, stored.user)
+            for stored in lists
+        ]
+        self._delete_many(keys)
+
+    def purge(self) -> int:
+        """Removes every list and every remembered change."""
+        keys = [
+            layout.key_of(item)
+            for item in self.scan()
+            if item.get("kind") in (*layout.LIST_KINDS, layout.CHANGE)
+        ]
+        self._delete_many(keys)
+        return sum(1 for key in keys if not key[1].startswith(layout.CHANGE_PREFIX))
+
+    def _delete_many(self, keys: Sequence[Key]) -> None:
+        self._write_many(
+            [{"DeleteRequest": {"Key": layout.to_attributes(layout.as_key(key))}} for key in keys]
+        )
+
+    def _write_many(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), MAX_BATCH_WRITE_ITEMS):
+            pending = {self.table_name: requests[start : start + MAX_BATCH_WRITE_ITEMS]}
+            for attempt in range(8):
+                pending = self._call("batch_write_item", RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                self._sleep(_backoff(attempt))
+            else:
+                raise TableUnavailable("BatchWriteItem kept returning unprocessed items")
+
+    def scan(self) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {"TableName": self.table_name}
+        while True:
+            response = self._call("scan", **request)
+            yield from (layout.from_attributes(raw) for raw in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def describe(self) -> None:
+        """Returns when the table answers (GET /health)."""
+        self._call("describe_table", TableName=self.table_name)
+
+    def _call(self, operation: str, **request: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = getattr(self.client, operation)(**request)
+        except (ClientError, BotoCoreError) as error:
+            raise TableUnavailable(f"{operation}: {error}") from error
+        return response
+
+
+# The attributes of list summaries, named through placeholders: some are DynamoDB reserved words.
+_TITLE_SUMMARY = {"#title": "title", "#type": "type", "#users": "users", "#updatedAt": "updatedAt"}
+_USER_SUMMARY = {"#title": "title", "#user": "user", "#type": "type", "#updatedAt": "updatedAt"}
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    write: Write
+    actions: list[dict[str, Any]]
+    size: int
+
+
+def _packs(prepared: Sequence[_Prepared]) -> Iterator[list[_Prepared]]:
+    pack: list[_Prepared] = []
+    count = size = 0
+    for entry in prepared:
+        if pack and (
+            count + len(entry.actions) > MAX_TRANSACTION_ITEMS or size + entry.size > MAX_TRANSACTION_BYTES
+        ):
+            yield pack
+            pack, count, size = [], 0, 0
+        pack.append(entry)
+        count += len(entry.actions)
+        size += entry.size
+    if pack:
+        yield pack
+
+
+def _backoff(attempt: int) -> float:
+    return random.uniform(0, min(2.0, 0.05 * 2**attempt))
