@@ -133,7 +133,7 @@ def _archive(
     """Archives what the plans apply; forgets what an earlier plan archived and the new plan
     rejects. Returns the units whose rows are now in the archive."""
     rows: list[ArchivedRecord] = []
-    rejected: list[str] = []
+    rejected: list[tuple[str, str, str]] = []
     now_archived = set(archived)
     for title, plan in plans.items():
         for index, outcome in zip(by_title[title], plan.outcomes, strict=True):
@@ -141,7 +141,9 @@ def _archive(
                 rows.append(archived_record(units[index], outcome, now))
                 now_archived.add(index)
             elif outcome.status == "rejected" and index in archived:
-                rejected.append(str(units[index].event_id))
+                change = units[index].change
+                assert change is not None
+                rejected.append((change.title, change.user, change.event_id))
                 now_archived.discard(index)
     archive.record(rows)
     archive.forget(rejected)
