@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pymysql
 import pytest
 
+from listmgr import cli
 from shared.stream.connectors.archive import (
     COLUMNS,
     MAX_INTEGER,
@@ -336,4 +337,20 @@ def test_the_upgrade_runs_again_safely_when_its_record_was_lost(first_schema: Fi
 
     assert archive.migrate() == [first_schema.upgrade]
     assert by_key(archive.in_order()) == by_key([*FIRST_ROWS, listed("pad", "bill ", "evt-1", 5)])
+    archive.close()
+
+
+def test_listmgr_db_migrate_upgrades_the_archive_it_is_pointed_at(
+    first_schema: FirstSchema,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("LISTMGR_ARCHIVE_URL", first_schema.url)
+    assert cli.main(["--state-dir", str(tmp_path / "state"), "db", "migrate"]) == 0
+    assert capsys.readouterr().out.endswith(f": applied {first_schema.upgrade}\n")
+    assert cli.main(["--state-dir", str(tmp_path / "state"), "db", "migrate"]) == 0
+    assert capsys.readouterr().out.endswith(": up to date\n")
+    archive = open_archive(first_schema.url)
+    assert by_key(archive.in_order()) == by_key(FIRST_ROWS)
     archive.close()
