@@ -224,6 +224,7 @@ class Archive:
         self._connect = connect
         self._connection: Connection | None = None
         self._lock = threading.Lock()
+        self._schema_current = False
 
     def migrate(self) -> list[str]:
         """Brings the schema up to date; returns the migrations it applied."""
@@ -248,6 +249,7 @@ class Archive:
                     (number, int(time.time() * 1000)),
                 )
             applied.append(f"{number}: {migration.name}")
+        self._schema_current = True
         return applied
 
     def record(self, rows: Sequence[ArchivedRecord]) -> None:
@@ -261,6 +263,7 @@ class Archive:
             f"{self.dialect.upsert}"
         )
         with self._cursor() as cursor:
+            self._require_schema(cursor)
             cursor.executemany(statement, [astuple(row) for row in rows])
 
     def forget(self, keys: Sequence[tuple[str, str, str]]) -> None:
@@ -270,6 +273,7 @@ class Archive:
             return
         rows = ", ".join([f"({self._marks(len(KEY))})"] * len(keys))
         with self._cursor() as cursor:
+            self._require_schema(cursor)
             cursor.execute(
                 f"DELETE FROM archive WHERE ({', '.join(KEY)}) IN ({rows})",
                 tuple(name for key in keys for name in key),
@@ -285,6 +289,7 @@ class Archive:
             params += [before[0], before[0], before[1]]
         query += f" ORDER BY version DESC, position DESC LIMIT {int(limit)}"
         with self._cursor() as cursor:
+            self._require_schema(cursor)
             cursor.execute(query, tuple(params))
             return [_archived(row) for row in cursor.fetchall()]
 
@@ -293,6 +298,7 @@ class Archive:
         together), and within a title in the order it was applied."""
         query = f"SELECT {', '.join(COLUMNS)} FROM archive ORDER BY title, version, position, user_name, id"
         with self._cursor() as cursor:
+            self._require_schema(cursor)
             cursor.execute(query)
             while rows := cursor.fetchmany(batch_size):
                 yield from (_archived(row) for row in rows)
@@ -317,6 +323,22 @@ class Archive:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+    def _require_schema(self, cursor: Any) -> None:
+        """Refuses an archive whose schema is behind this code, as one deployed before its
+        `migrate` has: keyed by the bare id, it would merge the rows of two user lists. The
+        listener's records are then retried, not lost, until the schema is migrated."""
+        if self._schema_current:
+            return
+        cursor.execute("SELECT MAX(number) FROM archive_migrations")
+        latest = int(cursor.fetchone()[0] or 0)
+        if latest < len(self.dialect.migrations):
+            raise ArchiveUnavailable(
+                f"archive {self.describe}: its schema is at migration {latest} of "
+                f"{len(self.dialect.migrations)}: run migrate (listmgr db migrate, or the admin "
+                "function's migrate action)"
+            )
+        self._schema_current = True
 
     def _marks(self, count: int) -> str:
         return ", ".join([self.dialect.placeholder] * count)
