@@ -370,3 +370,40 @@ def test_an_archive_behind_its_code_is_refused_until_migrated(first_schema: Firs
     archive.record([listed("pad ", "bill", "evt-1", 2)])
     assert archive.count() == len(FIRST_ROWS) + 1
     archive.close()
+
+
+@pytest.mark.parametrize("first_schema", ["sqlite"], indirect=True)
+def test_a_sqlite_upgrade_that_fails_midway_leaves_the_archive_as_it_was(first_schema: FirstSchema) -> None:
+    # The upgrade's last statement fails, after the rows moved and the old table was dropped.
+    connection = first_schema.connect()
+    connection.execute(
+        "CREATE TRIGGER fail_the_upgrade BEFORE INSERT ON archive_migrations "
+        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+    )
+    connection.commit()
+    archive = open_archive(first_schema.url)
+    with pytest.raises(ArchiveUnavailable, match="injected failure"):
+        archive.migrate()
+
+    tables = connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    ).fetchall()
+    assert tables == [("archive",), ("archive_migrations",)]
+    assert connection.execute("SELECT COUNT(*) FROM archive").fetchone() == (len(FIRST_ROWS),)
+    connection.execute("DROP TRIGGER fail_the_upgrade")
+    connection.commit()
+    connection.close()
+
+    assert archive.migrate() == [first_schema.upgrade]
+    assert by_key(archive.in_order()) == by_key(FIRST_ROWS)
+    archive.close()
+
+
+def test_a_statement_sqlite_refuses_is_unavailable_not_a_crash(tmp_path: Path) -> None:
+    archive = open_archive(f"sqlite:///{tmp_path}/archive.db")
+    archive.migrate()
+    with sqlite3.connect(tmp_path / "archive.db") as connection:
+        connection.execute("DROP TABLE archive")
+    with pytest.raises(ArchiveUnavailable, match="no such table: archive"):
+        archive.count()
+    archive.close()

@@ -362,7 +362,10 @@ class Archive:
                 connection.rollback()
                 raise
             finally:
-                cursor.close()
+                # After a driver error the connection is closed already, and SQLite then refuses
+                # to close its cursor: that must not replace ArchiveUnavailable.
+                with suppress(*DRIVER_ERRORS):
+                    cursor.close()
 
     def _live_connection(self) -> Connection:
         ping = getattr(self._connection, "ping", None)
