@@ -9,19 +9,21 @@ from shared.stream.connectors.archive import ArchivedRecord, ArchiveUnavailable
 
 class FakeArchive:
     def __init__(self) -> None:
-        self.rows: dict[str, ArchivedRecord] = {}
+        self.rows: dict[tuple[str, str, str], ArchivedRecord] = {}
+        """By (title, user_name, id), as the archive keys them."""
         self.failing = False
 
     def record(self, rows: Sequence[ArchivedRecord]) -> None:
         if self.failing:
             raise ArchiveUnavailable("archive down (fake)")
         for row in rows:
-            kept = self.rows.get(row.id)
-            self.rows[row.id] = row if kept is None else _with_position(kept, row)
+            key = (row.title, row.user_name, row.id)
+            kept = self.rows.get(key)
+            self.rows[key] = row if kept is None else _with_position(kept, row)
 
     def forget(self, keys: Sequence[tuple[str, str, str]]) -> None:
-        for _, _, event_id in keys:
-            self.rows.pop(event_id, None)
+        for key in keys:
+            self.rows.pop(key, None)
 
 
 def _with_position(kept: ArchivedRecord, row: ArchivedRecord) -> ArchivedRecord:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from services.api.errors import ApiError
 from shared.events.codec import NotJson, dumps, loads
 from shared.events.submission import Name
+from shared.stream.connectors.archive import MAX_INTEGER
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -39,11 +40,16 @@ class UsersCursor(BaseModel):
     after: Name
 
 
+# What the archive's version and position columns hold: a larger number would reach the
+# database driver, which cannot bind it.
+ArchivePosition = Annotated[int, Field(ge=0, le=MAX_INTEGER)]
+
+
 class HistoryCursor(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     listing: Literal["history"] = "history"
-    before: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]
+    before: tuple[ArchivePosition, ArchivePosition]
 
 
 Cursor = TypeVar("Cursor", TitlesCursor, UsersCursor, HistoryCursor)

@@ -39,9 +39,20 @@ class RebuiltTitle:
         return Write(self.title, self.version - 1, self.aggregate, self.slots, self.decided)
 
 
+class OutOfOrder(ValueError):
+    """The changes were not grouped by title: folding them would split a title in two."""
+
+
 def rebuild(archived: Iterable[ArchivedChange], now_ms: int, dedup: DedupSettings) -> Iterator[RebuiltTitle]:
-    """One rebuilt title at a time, from changes ordered by title, then as applied."""
+    """One rebuilt title at a time, from changes ordered by title (as Python orders strings: by
+    code point, which is the order of their UTF-8 bytes), then as applied."""
+    previous: str | None = None
     for title, changes in groupby(archived, key=lambda archived_change: archived_change.change.title):
+        # A database that compares names by a collation rather than by bytes can interleave two
+        # titles it takes as equal ('pad' and 'pad '); each part would then overwrite the other.
+        if previous is not None and title <= previous:
+            raise OutOfOrder(f"the changes of {title!r} came after those of {previous!r}")
+        previous = title
         yield _fold(title, changes, now_ms, dedup)
 
 

@@ -1,6 +1,7 @@
 """The API through Flask's test client, over in-memory connectors: every endpoint and every
 error of the contract, with writes applied by the listener core and read back."""
 
+import base64
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,7 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from services.api.app import SECURITY_HEADERS, create_app
-from shared.events.codec import loads
+from shared.events.codec import dumps, loads
 from shared.events.partition import partition_key
 from shared.lists.aggregate import Aggregate
 from shared.lists.memory import MemoryListStore
@@ -298,6 +299,52 @@ def test_a_limit_out_of_bounds_is_400(world: World, listing: str, limit: str) ->
 def test_a_cursor_this_listing_did_not_return_is_400(world: World, listing: str, cursor: str) -> None:
     response = world.client.get(f"{listing}?cursor={cursor}")
     assert response.status_code == 400 and error_code(response) == "invalid_cursor"
+
+
+def history_cursor(document: Any) -> str:
+    """A cursor as the API encodes them (base64url JSON, unpadded), with any content."""
+    return base64.urlsafe_b64encode(dumps(document).encode()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        [2**63, 0],
+        [0, 2**63],
+        [-1, 0],
+        [0, -1],
+        [1.5, 0],
+        [1, 0.0],
+        [True, 0],
+        ["1", "0"],
+        [1],
+        [1, 2, 3],
+        [],
+        {"version": 1, "position": 0},
+        1,
+        None,
+    ],
+)
+def test_a_history_cursor_outside_what_the_archive_stores_is_400(world: World, before: Any) -> None:
+    cursor = history_cursor({"listing": "history", "before": before})
+    response = world.client.get(f"/lists/stats/history?cursor={cursor}")
+    assert response.status_code == 400 and error_code(response) == "invalid_cursor"
+
+
+@pytest.mark.parametrize("cursor", ["!!!!", "a", "eyJsaXN0aW5nIjoiaGlzdG9yeSIsImJlZm9yZSI6WzEs", "4pyT"])
+def test_a_history_cursor_that_is_not_base64url_json_is_400(world: World, cursor: str) -> None:
+    response = world.client.get(f"/lists/stats/history?cursor={quote(cursor)}")
+    assert response.status_code == 400 and error_code(response) == "invalid_cursor"
+
+
+def test_a_history_cursor_at_the_archives_largest_position_is_a_page(world: World) -> None:
+    post(world, STATS)
+    world.apply()
+    cursor = history_cursor({"listing": "history", "before": [2**63 - 1, 2**63 - 1]})
+    response = world.client.get(f"/lists/stats/history?cursor={cursor}")
+    assert response.status_code == 200 and [entry["user"] for entry in response.get_json()["items"]] == [
+        "bill"
+    ]
 
 
 def test_a_cursor_of_another_listing_is_400(world: World) -> None:

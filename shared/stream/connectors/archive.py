@@ -4,10 +4,17 @@
 or `mysql://user:password@host:port/db`. In AWS the password is not in the URL: it comes from the
 Secrets Manager secret the function is given (see `archive_from_settings`).
 
-The event id is the primary key, so a record archived twice is one row. Rows are written before
-the table changes they describe (write-ahead), each with the aggregate version and position it is
-stored at, which orders a title's records exactly as they were applied: history reads and replay
-follow that order.
+An id's scope is the user list it targets, so the primary key is (title, user_name, id): a record
+archived twice is one row, and the same id sent for another user list is a row of its own. Rows are
+written before the table changes they describe (write-ahead), each with the aggregate version and
+position it is stored at, which orders a title's records exactly as they were applied: history
+reads and replay follow that order.
+
+Names are compared as exact bytes whatever the database: titles, users and ids that differ only in
+trailing spaces, case or Unicode normalization are different. MySQL keeps them in VARBINARY
+columns (NO PAD on MariaDB and MySQL 8 alike, where `utf8mb4_bin` is PAD SPACE on MariaDB and
+`'pad' = 'pad '` there); SQLite's TEXT columns compare with its BINARY collation. Both order
+them by their UTF-8 bytes, which is the order of their code points, as Python orders strings.
 """
 
 import sqlite3
@@ -38,6 +45,10 @@ COLUMNS = (
     "document",
     "archived_at",
 )
+KEY = ("title", "user_name", "id")
+"""A row's identity: an id is unique within its user list only."""
+MAX_INTEGER = 2**63 - 1
+"""The largest version or position the archive's columns hold (signed 64-bit)."""
 
 
 @dataclass(frozen=True)
@@ -72,14 +83,26 @@ class Connection(Protocol):
 
 
 @dataclass(frozen=True)
+class Migration:
+    name: str
+    statements: Sequence[str]
+
+
+@dataclass(frozen=True)
 class Dialect:
     name: str
     placeholder: str
     upsert: str
     """What follows the INSERT to refresh version and position of a row that is already there."""
-    migrations: Sequence[str]
+    migrations: Sequence[Migration]
+    """Applied in order, each once, and never edited: an archive of any earlier schema is upgraded
+    in place by the ones it has not had yet."""
+    begin: str | None
+    """Opens a migration's transaction where DDL is transactional, so a migration applies whole
+    or not at all; None where DDL commits by itself (MySQL), whose migrations can run again."""
 
 
+# The first schema, as archives written before the (title, user_name, id) key have it.
 _MYSQL_TABLE = """
 CREATE TABLE IF NOT EXISTS archive (
     id VARCHAR(256) NOT NULL PRIMARY KEY,
@@ -119,20 +142,76 @@ CREATE TABLE IF NOT EXISTS archive (
 )
 """
 
+# Converting the columns to VARBINARY keeps their bytes (the UTF-8 of each name). Titles and users
+# are at most 128 characters and ids 256, at most 4 bytes each: the key stays within InnoDB's
+# 3072 bytes. Position becomes BIGINT like version, so both hold any MAX_INTEGER a cursor names.
+# The statement leaves the same table when it runs again, as it may after a crash between it and
+# its record in archive_migrations.
+_MYSQL_KEY_BY_LIST = """
+ALTER TABLE archive
+    MODIFY id VARBINARY(1024) NOT NULL,
+    MODIFY title VARBINARY(512) NOT NULL,
+    MODIFY user_name VARBINARY(512) NOT NULL,
+    MODIFY position BIGINT NOT NULL,
+    DROP PRIMARY KEY,
+    ADD PRIMARY KEY (title, user_name, id)
+"""
+
+# SQLite cannot change a primary key in place: the rows move to a new table, in one transaction.
+_SQLITE_KEY_BY_LIST = (
+    """
+    CREATE TABLE archive_keyed_by_list (
+        id TEXT COLLATE BINARY NOT NULL,
+        title TEXT COLLATE BINARY NOT NULL,
+        user_name TEXT COLLATE BINARY NOT NULL,
+        event_type TEXT NOT NULL,
+        list_type TEXT,
+        entries TEXT,
+        timestamp INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        shard_id TEXT,
+        sequence_number TEXT,
+        partition_key TEXT,
+        document TEXT NOT NULL,
+        archived_at INTEGER NOT NULL,
+        PRIMARY KEY (title, user_name, id)
+    )
+    """,
+    f"INSERT INTO archive_keyed_by_list ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM archive",
+    "DROP TABLE archive",
+    "ALTER TABLE archive_keyed_by_list RENAME TO archive",
+    "CREATE INDEX archive_by_title ON archive (title, version, position)",
+)
+
+_KEY_BY_LIST = "key rows by (title, user_name, id), names as exact bytes"
+
 MYSQL = Dialect(
     name="mysql",
     placeholder="%s",
     upsert="ON DUPLICATE KEY UPDATE version = VALUES(version), position = VALUES(position)",
-    migrations=(_MYSQL_TABLE,),
+    migrations=(
+        Migration("CREATE TABLE IF NOT EXISTS archive", (_MYSQL_TABLE,)),
+        Migration(_KEY_BY_LIST, (_MYSQL_KEY_BY_LIST,)),
+    ),
+    begin=None,
 )
 SQLITE = Dialect(
     name="sqlite",
     placeholder="?",
-    upsert="ON CONFLICT (id) DO UPDATE SET version = excluded.version, position = excluded.position",
-    migrations=(
-        _SQLITE_TABLE,
-        "CREATE INDEX IF NOT EXISTS archive_by_title ON archive (title, version, position)",
+    upsert=(
+        f"ON CONFLICT ({', '.join(KEY)}) "
+        "DO UPDATE SET version = excluded.version, position = excluded.position"
     ),
+    migrations=(
+        Migration("CREATE TABLE IF NOT EXISTS archive", (_SQLITE_TABLE,)),
+        Migration(
+            "CREATE INDEX IF NOT EXISTS archive_by_title ON archive",
+            ("CREATE INDEX IF NOT EXISTS archive_by_title ON archive (title, version, position)",),
+        ),
+        Migration(_KEY_BY_LIST, _SQLITE_KEY_BY_LIST),
+    ),
+    begin="BEGIN IMMEDIATE",
 )
 
 
@@ -145,6 +224,7 @@ class Archive:
         self._connect = connect
         self._connection: Connection | None = None
         self._lock = threading.Lock()
+        self._schema_current = False
 
     def migrate(self) -> list[str]:
         """Brings the schema up to date; returns the migrations it applied."""
@@ -156,20 +236,26 @@ class Archive:
             )
             cursor.execute("SELECT number FROM archive_migrations")
             done = {int(row[0]) for row in cursor.fetchall()}
-            for number, statement in enumerate(self.dialect.migrations, start=1):
-                if number in done:
-                    continue
-                cursor.execute(statement)
+        for number, migration in enumerate(self.dialect.migrations, start=1):
+            if number in done:
+                continue
+            with self._cursor() as cursor:
+                if self.dialect.begin is not None:
+                    cursor.execute(self.dialect.begin)
+                for statement in migration.statements:
+                    cursor.execute(statement)
                 cursor.execute(
                     f"INSERT INTO archive_migrations (number, applied_at) VALUES ({self._marks(2)})",
                     (number, int(time.time() * 1000)),
                 )
-                applied.append(f"{number}: {statement.split('(')[0].strip()}")
+            applied.append(f"{number}: {migration.name}")
+        self._schema_current = True
         return applied
 
     def record(self, rows: Sequence[ArchivedRecord]) -> None:
-        """Archives `rows` in one round trip. A row already there keeps its content and takes the
-        version and position given, which is where its record is about to be stored."""
+        """Archives `rows` in one round trip. A row already there under the same (title,
+        user_name, id) keeps its content and takes the version and position given, which is where
+        its record is about to be stored."""
         if not rows:
             return
         statement = (
@@ -177,15 +263,21 @@ class Archive:
             f"{self.dialect.upsert}"
         )
         with self._cursor() as cursor:
+            self._require_schema(cursor)
             cursor.executemany(statement, [astuple(row) for row in rows])
 
     def forget(self, keys: Sequence[tuple[str, str, str]]) -> None:
-        """Removes the rows of records that were archived but then turned out not to apply."""
-        ids = [event_id for _, _, event_id in keys]
-        if not ids:
+        """Removes the rows of records that were archived but then turned out not to apply, by
+        (title, user_name, id)."""
+        if not keys:
             return
+        rows = ", ".join([f"({self._marks(len(KEY))})"] * len(keys))
         with self._cursor() as cursor:
-            cursor.execute(f"DELETE FROM archive WHERE id IN ({self._marks(len(ids))})", tuple(ids))
+            self._require_schema(cursor)
+            cursor.execute(
+                f"DELETE FROM archive WHERE ({', '.join(KEY)}) IN ({rows})",
+                tuple(name for key in keys for name in key),
+            )
 
     def history(self, title: str, limit: int, before: tuple[int, int] | None = None) -> list[ArchivedRecord]:
         """A title's records, newest first, starting after the (version, position) `before`."""
@@ -197,16 +289,19 @@ class Archive:
             params += [before[0], before[0], before[1]]
         query += f" ORDER BY version DESC, position DESC LIMIT {int(limit)}"
         with self._cursor() as cursor:
+            self._require_schema(cursor)
             cursor.execute(query, tuple(params))
-            return [ArchivedRecord(*row) for row in cursor.fetchall()]
+            return [_archived(row) for row in cursor.fetchall()]
 
     def in_order(self, batch_size: int = 1000) -> Iterator[ArchivedRecord]:
-        """Every record, title by title, in the order it was applied."""
-        query = f"SELECT {', '.join(COLUMNS)} FROM archive ORDER BY title, version, position"
+        """Every record, title by title in the order of their bytes (each title's records
+        together), and within a title in the order it was applied."""
+        query = f"SELECT {', '.join(COLUMNS)} FROM archive ORDER BY title, version, position, user_name, id"
         with self._cursor() as cursor:
+            self._require_schema(cursor)
             cursor.execute(query)
             while rows := cursor.fetchmany(batch_size):
-                yield from (ArchivedRecord(*row) for row in rows)
+                yield from (_archived(row) for row in rows)
 
     def ping(self) -> None:
         """Raises ArchiveUnavailable unless the database answers."""
@@ -228,6 +323,22 @@ class Archive:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+    def _require_schema(self, cursor: Any) -> None:
+        """Refuses an archive whose schema is behind this code, as one deployed before its
+        `migrate` has: keyed by the bare id, it would merge the rows of two user lists. The
+        listener's records are then retried, not lost, until the schema is migrated."""
+        if self._schema_current:
+            return
+        cursor.execute("SELECT MAX(number) FROM archive_migrations")
+        latest = int(cursor.fetchone()[0] or 0)
+        if latest < len(self.dialect.migrations):
+            raise ArchiveUnavailable(
+                f"archive {self.describe}: its schema is at migration {latest} of "
+                f"{len(self.dialect.migrations)}: run migrate (listmgr db migrate, or the admin "
+                "function's migrate action)"
+            )
+        self._schema_current = True
 
     def _marks(self, count: int) -> str:
         return ", ".join([self.dialect.placeholder] * count)
@@ -251,7 +362,10 @@ class Archive:
                 connection.rollback()
                 raise
             finally:
-                cursor.close()
+                # After a driver error the connection is closed already, and SQLite then refuses
+                # to close its cursor: that must not replace ArchiveUnavailable.
+                with suppress(*DRIVER_ERRORS):
+                    cursor.close()
 
     def _live_connection(self) -> Connection:
         ping = getattr(self._connection, "ping", None)
@@ -270,6 +384,12 @@ class Archive:
         if connection is not None:
             with suppress(*DRIVER_ERRORS):
                 connection.close()
+
+
+def _archived(row: Sequence[Any]) -> ArchivedRecord:
+    # MySQL's binary columns come back as bytes: the UTF-8 of the names.
+    values: list[Any] = [value.decode() if isinstance(value, bytes) else value for value in row]
+    return ArchivedRecord(*values)
 
 
 DRIVER_ERRORS = (pymysql.err.MySQLError, sqlite3.Error)
