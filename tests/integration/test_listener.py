@@ -2,7 +2,9 @@
 DESIGN.md, each one driven through the handler's pipeline with Lambda-shaped Kinesis events."""
 
 import base64
+import hashlib
 import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +14,7 @@ from bench.workload import submissions
 from services.listener.handler import listener
 from shared.events.decoders import from_kinesis
 from shared.events.testing import kinesis_event, kinesis_record
+from shared.lists.dedup import Remembered
 from shared.stream.batch import batch_response
 from shared.stream.connectors.archive import open_archive
 from shared.stream.connectors.dynamodb import DynamoListStore
@@ -254,3 +257,76 @@ def _copy_of_table(deployed: Deployed, suffix: str) -> dict[str, Any]:
         ],
         "BillingMode": "PAY_PER_REQUEST",
     }
+
+
+def envelope_of(event_id: str, xp: int, user: str = "bill") -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "type": "list-update-submitted",
+        "timestamp": 1_700_000_000_000,
+        "update": {"title": "stats", "user": user, "type": "tally", "entries": {"xp": xp}},
+    }
+
+
+def test_a_hot_list_remembers_every_id_of_the_window(harness: Harness) -> None:
+    # Once a user list was applied more than 8,192 times within a window, whole hours of ids
+    # were forgotten, the current one included: every id is now an item of its own.
+    per_batch, batches = 100, 12
+    for batch in range(batches):
+        documents = [envelope_of(f"hot-{batch}-{n}", 1) for n in range(per_batch)]
+        event = kinesis_event(documents, first_sequence=batch * per_batch + 1)
+        assert harness.run(event) == {"batchItemFailures": []}
+    harness.run(kinesis_event([envelope_of("hot-0-0", 1), envelope_of("hot-11-99", 1)], first_sequence=5000))
+    bill = harness.user_list("stats", "bill")
+    assert bill is not None and bill["entries"] == {"xp": per_batch * batches}
+    assert harness.archive.count() == per_batch * batches
+
+
+def test_a_table_written_before_change_items_keeps_its_promise(harness: Harness) -> None:
+    # The user-list item as the previous version wrote it: its ids in an hourly window.
+    dynamodb = harness.deployed.aws.client("dynamodb")
+    hour = int(time.time() * 1000) // 3_600_000
+    old_id = hashlib.sha256(b"old-1").digest()[:8]
+    rejected_id = hashlib.sha256(b"old-2").digest()[:8]
+    for item in (
+        {
+            "pk": {"S": "L#stats"},
+            "sk": {"S": "U#bill"},
+            "kind": {"S": "user-list"},
+            "title": {"S": "stats"},
+            "user": {"S": "bill"},
+            "type": {"S": "tally"},
+            "entries": {"M": {"xp": {"N": "5"}}},
+            "updatedAt": {"N": "1700000000000"},
+            "version": {"N": "3"},
+            "seen": {"M": {str(hour): {"BS": [old_id, rejected_id]}}},
+            "rejected": {"M": {rejected_id.hex(): {"S": "type conflict"}}},
+        },
+        {
+            "pk": {"S": "L#stats"},
+            "sk": {"S": "A"},
+            "kind": {"S": "aggregate"},
+            "title": {"S": "stats"},
+            "type": {"S": "tally"},
+            "entries": {"M": {"xp": {"N": "5"}}},
+            "counts": {"M": {"xp": {"N": "1"}}},
+            "users": {"N": "1"},
+            "updatedAt": {"N": "1700000000000"},
+            "version": {"N": "3"},
+            "gsi1pk": {"S": "T"},
+            "gsi1sk": {"S": "stats"},
+        },
+    ):
+        dynamodb.put_item(TableName=harness.deployed.table_name, Item=item)
+
+    # Applied and rejected before the upgrade: neither changes anything after it.
+    harness.run(kinesis_event([envelope_of("old-1", 5), envelope_of("old-2", 5)]))
+    assert harness.user_list("stats", "bill")["entries"] == {"xp": 5}  # type: ignore[index]
+    assert harness.archive.count() == 0
+    harness.run(kinesis_event([envelope_of("new-1", 1)], first_sequence=10))
+    harness.run(kinesis_event([envelope_of("old-1", 5), envelope_of("new-1", 1)], first_sequence=20))
+    assert harness.user_list("stats", "bill")["entries"] == {"xp": 6}  # type: ignore[index]
+    assert harness.aggregate("stats")["entries"] == {"xp": 6}  # type: ignore[index]
+    assert harness.store.change("stats", "bill", "old-2") == Remembered(
+        "rejected", "type conflict", hour * 3_600_000
+    )

@@ -1,0 +1,142 @@
+"""The DynamoDB adapter's layout: the whole TransactWriteItems request a write becomes, keys that
+no name can make collide, and items written before change items read as they were."""
+
+import hashlib
+import json
+from decimal import Decimal
+
+from shared.lists.aggregate import Aggregate
+from shared.lists.coalesce import Slot, Write
+from shared.lists.dedup import Remembered
+from shared.lists.user_list import UserList
+from shared.stream.connectors.dynamodb import layout
+
+
+def test_a_write_becomes_one_guarded_aggregate_put_and_its_companions() -> None:
+    bill = UserList("stats", "bill", "tally", {"xp": Decimal(3)}, 1_700_000_000_000)
+    write = Write(
+        title="stats",
+        expected_version=4,
+        aggregate=Aggregate("stats", "tally", {"xp": Decimal(3)}, {"xp": 1}, 1, 1_700_000_000_000),
+        slots={"bill": Slot(bill), "gone": Slot(None, (1_700_000_000_001, "shardId-1", 7, "d1"))},
+        decided={("bill", "e1"): Remembered("applied", "", 1_700_000_000_002)},
+    )
+    digest = hashlib.sha256(json.dumps(["bill", "e1"], separators=(",", ":")).encode()).hexdigest()[:32]
+    assert layout.transact_actions("lists", write, 1_800_000_000) == [
+        {
+            "Put": {
+                "TableName": "lists",
+                "Item": {
+                    "pk": {"S": "L#stats"},
+                    "sk": {"S": "A"},
+                    "kind": {"S": "aggregate"},
+                    "title": {"S": "stats"},
+                    "version": {"N": "5"},
+                    "type": {"S": "tally"},
+                    "entries": {"M": {"xp": {"N": "3"}}},
+                    "counts": {"M": {"xp": {"N": "1"}}},
+                    "users": {"N": "1"},
+                    "updatedAt": {"N": "1700000000000"},
+                    "gsi1pk": {"S": "T"},
+                    "gsi1sk": {"S": "stats"},
+                },
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":expected": {"N": "4"}},
+            }
+        },
+        {
+            "Put": {
+                "TableName": "lists",
+                "Item": {
+                    "pk": {"S": "L#stats"},
+                    "sk": {"S": "U#bill"},
+                    "kind": {"S": "user-list"},
+                    "title": {"S": "stats"},
+                    "user": {"S": "bill"},
+                    "type": {"S": "tally"},
+                    "entries": {"M": {"xp": {"N": "3"}}},
+                    "updatedAt": {"N": "1700000000000"},
+                    "version": {"N": "5"},
+                },
+            }
+        },
+        {
+            "Put": {
+                "TableName": "lists",
+                "Item": {
+                    "pk": {"S": "L#stats"},
+                    "sk": {"S": "U#gone"},
+                    "kind": {"S": "user-list"},
+                    "title": {"S": "stats"},
+                    "user": {"S": "gone"},
+                    "deleted": {"BOOL": True},
+                    "expiresAt": {"N": "1800000000"},
+                    "version": {"N": "5"},
+                    "fence": {"L": [{"N": "1700000000001"}, {"S": "shardId-1"}, {"N": "7"}, {"S": "d1"}]},
+                },
+            }
+        },
+        {
+            "Put": {
+                "TableName": "lists",
+                "Item": {
+                    "pk": {"S": "L#stats"},
+                    "sk": {"S": f"C#{digest}"},
+                    "kind": {"S": "change"},
+                    "status": {"S": "applied"},
+                    "decidedAt": {"N": "1700000000002"},
+                    "expiresAt": {"N": "1800000000"},
+                },
+            }
+        },
+    ]
+
+
+def test_the_first_write_of_a_title_requires_that_it_does_not_exist() -> None:
+    write = Write("t", 0, None, {}, {("u", "e"): Remembered("superseded")})
+    (guarded, change) = layout.transact_actions("lists", write, 0)
+    assert guarded["Put"]["ConditionExpression"] == "attribute_not_exists(pk)"
+    assert "ExpressionAttributeValues" not in guarded["Put"]
+    assert change["Put"]["Item"]["status"] == {"S": "superseded"}
+
+
+def test_change_keys_are_scoped_to_the_user_list_and_unambiguous() -> None:
+    keys = {
+        layout.change_key("t", "alice", "K1"),
+        layout.change_key("t", "bob", "K1"),
+        layout.change_key("t", "a", "b#K1"),
+        layout.change_key("t", "a#b", "K1"),
+        layout.change_key("t", "alice", "K1 "),
+    }
+    assert len(keys) == 5
+    assert all(len(key[1]) == len("C#") + 32 for key in keys)  # 128 bits
+
+
+def test_an_item_of_the_earlier_layout_remembers_its_ids_and_keeps_them_until_they_expire() -> None:
+    hour = 1_700_000_000_000 // layout.HOUR_MS
+    applied, rejected = layout.legacy_digest("old-1"), layout.legacy_digest("old-2")
+    item = {
+        "pk": "L#stats",
+        "sk": "U#bill",
+        "kind": "user-list",
+        "title": "stats",
+        "user": "bill",
+        "type": "tally",
+        "entries": {"xp": Decimal(5)},
+        "updatedAt": 1,
+        "version": 3,
+        "seen": {str(hour - 30): {b"ancient!"}, str(hour): {applied, rejected}},
+        "rejected": {rejected.hex(): "type conflict"},
+    }
+    legacy = layout.legacy_from_item(item)
+    assert legacy is not None
+    assert legacy.outcome("old-1") == Remembered("applied", "", hour * layout.HOUR_MS)
+    assert legacy.outcome("old-2") == Remembered("rejected", "type conflict", hour * layout.HOUR_MS)
+    assert legacy.outcome("new") is None
+    kept = legacy.since(hour - 25)
+    assert kept is not None and list(kept.seen) == [hour]
+    assert legacy.since(hour + 1) is None
+    assert layout.slot_from_item(item) == Slot(UserList("stats", "bill", "tally", {"xp": Decimal(5)}, 1))
+    image = layout.list_image(item)
+    assert image is not None and "seen" not in image.raw and "rejected" not in image.raw
