@@ -6,10 +6,14 @@ import json
 from decimal import Decimal
 
 from shared.lists.aggregate import Aggregate
-from shared.lists.coalesce import Slot, Write
+from shared.lists.changes import Submit
+from shared.lists.coalesce import MAX_ITEMS_PER_WRITE, Slot, TitleState, Write, plan_title
 from shared.lists.dedup import Remembered
+from shared.lists.limits import MAX_LIST_BYTES, MAX_NAME_LENGTH
 from shared.lists.user_list import UserList
+from shared.stream.connectors.capacity import item_size
 from shared.stream.connectors.dynamodb import layout
+from shared.stream.connectors.dynamodb.table import MAX_TRANSACTION_BYTES
 
 
 def test_a_write_becomes_one_guarded_aggregate_put_and_its_companions() -> None:
@@ -140,3 +144,21 @@ def test_an_item_of_the_earlier_layout_remembers_its_ids_and_keeps_them_until_th
     assert layout.slot_from_item(item) == Slot(UserList("stats", "bill", "tally", {"xp": Decimal(5)}, 1))
     image = layout.list_image(item)
     assert image is not None and "seen" not in image.raw and "rejected" not in image.raw
+
+
+def test_the_largest_lists_the_limits_allow_fit_an_item_and_the_largest_write_a_transaction() -> None:
+    # Keys of four-byte characters, as many as the byte limit lets a list hold, each with a
+    # rank: the worst a producer can send within the limits.
+    key_bytes = MAX_NAME_LENGTH * 4
+    count = MAX_LIST_BYTES // (key_bytes + 24)
+    entries = {f"{n:04d}" + "🎬" * (MAX_NAME_LENGTH - 4): Decimal(n + 1) for n in range(count)}
+    title, users = "🎬" * MAX_NAME_LENGTH, [f"{n:03d}" + "🎬" * (MAX_NAME_LENGTH - 3) for n in range(150)]
+    changes = [Submit(f"id-{n}", title, user, "rank", entries, 1) for n, user in enumerate(users)]
+    plan = plan_title(TitleState(title), changes, 0)
+    assert [outcome.status for outcome in plan.outcomes] == ["applied"] * len(users)
+    for write in plan.writes:
+        actions = layout.transact_actions("lists", write, 0)
+        sizes = [item_size(action["Put"]["Item"]) for action in actions]
+        assert max(sizes) < 400 * 1024 and len(actions) <= MAX_ITEMS_PER_WRITE + 1
+        assert sum(sizes) <= MAX_TRANSACTION_BYTES
+    assert len(plan.writes) > 1  # split by bytes long before 99 items
