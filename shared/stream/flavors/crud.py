@@ -5,8 +5,8 @@ subscriber needs: `<prefix>-created` when an item becomes live, `-updated` when 
 changed, `-deleted` when it becomes a tombstone or is removed. Items of no rule's kind (and
 tombstones expiring) publish nothing, nor does a write a subscriber could not see.
 
-An event's id derives from the item's key and version, so the same change always has the same
-id: delivered twice, read again from the stream, or stored again by a rebuild.
+An event's id derives from the item's key and version (`change_id`), so the same change always
+has the same id: delivered twice, read again from the stream, or stored again by a rebuild.
 """
 
 import time
@@ -15,12 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.events.codec import dumps
 from shared.lists.items import is_live, public_image
 from shared.stream.pipeline import Step, pending
 from shared.stream.publish import MAX_RECORD_BYTES, Outgoing, PublishOptions, Stream, encode, publish
 from shared.stream.unit_of_work import UnitOfWork
 
 CHANGE_IDS = uuid.UUID("7c1e4d2a-58b9-4f0b-8e7d-2b6a1c9f4e33")
+"""The UUIDv5 namespace of the trigger's event ids."""
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,7 @@ def to_event(unit: UnitOfWork, rules: Mapping[str, CrudRule], options: CrudOptio
     current = new if action != "deleted" else old
     assert current is not None
     event = {
-        "id": str(
-            uuid.uuid5(
-                CHANGE_IDS, f"{current['pk']}|{current['sk']}|{(new or old or {}).get('version')}|{action}"
-            )
-        ),
+        "id": change_id(current["pk"], current["sk"], (new or old or {}).get("version"), action),
         "type": f"{rule.event_prefix}-{action}",
         "timestamp": _timestamp(unit, current, options),
         "partitionKey": rule.to_partition_key(current),
@@ -82,6 +80,13 @@ def to_event(unit: UnitOfWork, rules: Mapping[str, CrudRule], options: CrudOptio
         "raw": {"new": public_image(new), "old": public_image(old)},
     }
     return unit._replace(published=event)
+
+
+def change_id(pk: str, sk: str, version: Any, action: str) -> str:
+    """UUIDv5 of the compact JSON array [pk, sk, version, action]. JSON quotes and escapes each
+    part, so no name can shift a boundary: joined with a separator instead, the user lists
+    ('x|U#y', 'z') and ('x', 'y|U#z') made one id."""
+    return str(uuid.uuid5(CHANGE_IDS, dumps([pk, sk, version, action])))
 
 
 def _action(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, rule: CrudRule) -> str | None:

@@ -1,0 +1,53 @@
+"""Event ids: deterministic, and never shared by two different changes or records."""
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from services.trigger.rules import RULES
+from shared.events.codec import loads
+from shared.events.decoders import from_dynamodb
+from shared.events.testing import dynamodb_record
+from shared.lists import items
+from shared.stream.flavors.crud import CHANGE_IDS, CrudOptions, change_id, crud
+from tests.fakes import FakeStream
+
+TAGS: dict[str, str | int] = {"source": "trigger", "stage": "test"}
+
+
+def created(title: str, user: str) -> dict[str, Any]:
+    key = items.user_list_key(title, user)
+    item = {
+        **key,
+        "kind": items.USER_LIST,
+        "title": title,
+        "user": user,
+        "version": 1,
+        "type": "tally",
+        "entries": {"xp": Decimal(1)},
+        "updatedAt": 1,
+    }
+    return dynamodb_record("INSERT", key, new=item)
+
+
+def published_ids(*records: dict[str, Any]) -> list[str]:
+    stream = FakeStream()
+    crud(RULES, CrudOptions(stream=stream, tags=TAGS))(from_dynamodb({"Records": list(records)}))
+    return [loads(data)["id"] for _, data in stream.records]
+
+
+def test_names_holding_the_key_separator_make_different_ids() -> None:
+    # pk|sk joined: "L#x|U#y|U#z" both times.
+    first, second = published_ids(created("x|U#y", "z"), created("x", "y|U#z"))
+    assert first != second
+
+
+def test_the_same_change_read_twice_has_the_same_id() -> None:
+    assert published_ids(created("x|U#y", "z")) == published_ids(created("x|U#y", "z"))
+
+
+def test_a_change_id_is_the_uuid5_of_the_compact_json_array_of_its_parts() -> None:
+    expected = uuid.uuid5(CHANGE_IDS, '["L#stats","U#bill",2,"updated"]')
+    # Versions come out of DynamoDB as Decimal; the id must not depend on that.
+    assert change_id("L#stats", "U#bill", Decimal(2), "updated") == str(expected)
+    assert change_id("L#stats", "U#bill", 2, "updated") == str(expected)
