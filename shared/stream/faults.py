@@ -3,14 +3,15 @@
 A fault event carries the reason and everything needed to find, fix and resubmit the record: its
 id (the event's id when it could be read, else the record's Kinesis eventID), its shard and
 sequence number, and its data exactly as Kinesis delivered it. The fault event's own id derives
-from the record's eventID, so a record that faults again on a retry publishes the same event,
-which subscribers drop as a duplicate.
+from the record's position and eventID (`fault_id`), so a record that faults again on a retry
+publishes the same event, which subscribers drop as a duplicate, and two records never share one.
 """
 
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from shared.events.codec import dumps
 from shared.events.decoders import arrival_ms
 from shared.events.envelope import FAULT
 from shared.stream.pipeline import Step
@@ -18,6 +19,7 @@ from shared.stream.publish import MAX_RECORD_BYTES, PublishOptions, Stream, enco
 from shared.stream.unit_of_work import UnitOfWork
 
 FAULT_IDS = uuid.UUID("3f0b3c55-1d6a-4c0e-9a51-6f6c2b7a9e10")
+"""The UUIDv5 namespace of fault event ids."""
 _ENVELOPE_ALLOWANCE = 64 * 1024
 
 
@@ -31,9 +33,8 @@ def fault_event(unit: UnitOfWork, tags: Mapping[str, str | int]) -> dict[str, An
             " (data left out: too large to publish again; read it from the stream at this sequence number)"
         )
         data = ""
-    source_id = str(record.get("eventID") or f"{unit.shard}:{unit.sequence_number}")
     return {
-        "id": str(uuid.uuid5(FAULT_IDS, source_id)),
+        "id": fault_id(unit),
         "type": FAULT,
         "timestamp": arrival_ms(record),
         "partitionKey": kinesis.get("partitionKey") or "fault",
@@ -46,6 +47,15 @@ def fault_event(unit: UnitOfWork, tags: Mapping[str, str | int]) -> dict[str, An
             "data": data,
         },
     }
+
+
+def fault_id(unit: UnitOfWork) -> str:
+    """UUIDv5 of the compact JSON array [stream ARN, shard, sequence number, eventID]: the
+    record's position, which no other record shares and a redelivery keeps. The envelope id
+    would not do: two records may carry the same one (a resubmission, another user's list)."""
+    record = unit.record
+    position = [record.get("eventSourceARN"), unit.shard, unit.sequence_number, record.get("eventID")]
+    return str(uuid.uuid5(FAULT_IDS, dumps(position)))
 
 
 def publish_faults(stream: Stream, tags: Mapping[str, str | int], options: PublishOptions) -> Step:

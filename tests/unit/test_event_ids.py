@@ -6,9 +6,10 @@ from typing import Any
 
 from services.trigger.rules import RULES
 from shared.events.codec import loads
-from shared.events.decoders import from_dynamodb
-from shared.events.testing import dynamodb_record
+from shared.events.decoders import from_dynamodb, kinesis_unit
+from shared.events.testing import STREAM_ARN, dynamodb_record, kinesis_record
 from shared.lists import items
+from shared.stream.faults import FAULT_IDS, fault_event
 from shared.stream.flavors.crud import CHANGE_IDS, CrudOptions, change_id, crud
 from tests.fakes import FakeStream
 
@@ -51,3 +52,33 @@ def test_a_change_id_is_the_uuid5_of_the_compact_json_array_of_its_parts() -> No
     # Versions come out of DynamoDB as Decimal; the id must not depend on that.
     assert change_id("L#stats", "U#bill", Decimal(2), "updated") == str(expected)
     assert change_id("L#stats", "U#bill", 2, "updated") == str(expected)
+
+
+def fault_of(record: dict[str, Any]) -> dict[str, Any]:
+    unit = kinesis_unit(record)._replace(fault="a reason")
+    return fault_event(unit, TAGS)
+
+
+def test_two_records_with_one_envelope_id_fault_with_two_ids() -> None:
+    envelope = {"id": "same", "type": "list-update-submitted", "timestamp": 1, "update": {}}
+    first, second = fault_of(kinesis_record(envelope, 1)), fault_of(kinesis_record(envelope, 2))
+    assert first["fault"]["id"] == second["fault"]["id"] == "same"
+    assert first["id"] != second["id"]
+
+
+def test_a_fault_redelivered_keeps_its_id() -> None:
+    assert fault_of(kinesis_record(b"nope", 7))["id"] == fault_of(kinesis_record(b"nope", 7))["id"]
+
+
+def test_records_sharing_an_event_id_at_other_positions_fault_with_other_ids() -> None:
+    record = kinesis_record(b"nope", 7)
+    elsewhere = {**record, "kinesis": {**record["kinesis"], "sequenceNumber": "8"}}
+    other_stream = {**record, "eventSourceARN": record["eventSourceARN"] + "-other"}
+    ids = {fault_of(each)["id"] for each in (record, elsewhere, other_stream)}
+    assert len(ids) == 3
+
+
+def test_a_fault_id_is_the_uuid5_of_the_compact_json_array_of_the_records_position() -> None:
+    record = kinesis_record(b"nope", 7)
+    position = f'["{STREAM_ARN}","shardId-000000000000","7","shardId-000000000000:7"]'
+    assert fault_of(record)["id"] == str(uuid.uuid5(FAULT_IDS, position))
