@@ -17,6 +17,7 @@ from typing import Any
 
 from shared.events.codec import dumps
 from shared.lists.items import is_live, public_image
+from shared.stream.faults import faulty
 from shared.stream.pipeline import Step, pending
 from shared.stream.publish import MAX_RECORD_BYTES, Outgoing, PublishOptions, Stream, encode, publish
 from shared.stream.unit_of_work import UnitOfWork
@@ -45,9 +46,10 @@ class CrudOptions:
 
 def crud(rules: Sequence[CrudRule], options: CrudOptions) -> Step:
     by_kind = {rule.kind: rule for rule in rules}
+    map_unit = faulty(lambda unit: to_event(unit, by_kind, options))
 
     def step(units: Sequence[UnitOfWork]) -> list[UnitOfWork]:
-        mapped = [to_event(unit, by_kind, options) for unit in units]
+        mapped = [map_unit(unit) for unit in units]
         outgoing = [_record(unit.published, index) for index, unit in enumerate(mapped) if unit.published]
         unpublished = publish(options.stream, outgoing, options.publish)
         if unpublished:
