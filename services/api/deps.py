@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from services.api.auth import KeyRing
 from shared.stream.connectors.archive import ArchivedRecord
-from shared.stream.publish import Stream
+from shared.stream.publish import PublishOptions, Stream
 
 Page = tuple[list[dict[str, Any]], str | None]
 Probe = Callable[[], None]
@@ -27,6 +27,10 @@ class HistoryReads(Protocol):
     ) -> list[ArchivedRecord]: ...
 
 
+API_PUBLISHING = PublishOptions(max_attempts=4, base_delay=0.05, max_delay=0.5)
+"""A client is waiting: at most 0.7 s of backoff between four attempts, then a 503 to retry."""
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -43,3 +47,4 @@ class ApiDeps:
     """What GET /health checks, by name."""
     reads_need_key: bool = False
     clock: Callable[[], int] = now_ms
+    publishing: PublishOptions = API_PUBLISHING
