@@ -17,7 +17,7 @@ from listmgr.resources import LocalResources
 from services.admin import operations
 from shared import bootstrap
 from shared.events.codec import NotJson, dumps, loads
-from shared.events.decoders import is_submission
+from shared.events.decoders import NotABatch, is_submission
 from shared.events.partition import partition_key
 from shared.settings import Settings
 from shared.stream.connectors.archive import open_archive
@@ -186,7 +186,10 @@ def invoke(arguments: argparse.Namespace) -> int:
     functions = functions_of(loaded, stack["stage"], stack["region"])
     if arguments.function not in functions:
         raise CommandError(f"no function {arguments.function!r}; there are: {', '.join(sorted(functions))}")
-    response = functions[arguments.function].invoke(event)
+    try:
+        response = functions[arguments.function].invoke(event)
+    except NotABatch as error:
+        raise CommandError(str(error)) from error
     print(dumps(response))
     return 0
 

@@ -4,6 +4,7 @@
 """
 
 import time
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -23,7 +24,9 @@ def _wiring() -> tuple[Settings, Archive, ListStore]:
     return settings, bootstrap.archive(settings), bootstrap.list_store(settings)
 
 
-def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle(event: Any, context: Any) -> dict[str, Any]:
+    if not isinstance(event, Mapping):
+        return {"action": None, "ok": False, "error": 'the admin function takes an object: {"action": ...}'}
     settings, archive, table = _wiring()
     action = event.get("action")
     now = int(time.time() * 1000)

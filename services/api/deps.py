@@ -9,7 +9,7 @@ from typing import Protocol
 from services.api.auth import KeyRing
 from shared.lists.store import ListStore
 from shared.stream.connectors.archive import ArchivedRecord
-from shared.stream.publish import Stream
+from shared.stream.publish import PublishOptions, Stream
 
 Probe = Callable[[], None]
 """Returns when a dependency answers, raises when it does not."""
@@ -19,6 +19,10 @@ class HistoryReads(Protocol):
     def history(
         self, title: str, limit: int, before: tuple[int, int] | None = None
     ) -> list[ArchivedRecord]: ...
+
+
+API_PUBLISHING = PublishOptions(max_attempts=4, base_delay=0.05, max_delay=0.5)
+"""A client is waiting: at most 0.7 s of backoff between four attempts, then a 503 to retry."""
 
 
 def now_ms() -> int:
@@ -37,3 +41,4 @@ class ApiDeps:
     """What GET /health checks, by name."""
     reads_need_key: bool = False
     clock: Callable[[], int] = now_ms
+    publishing: PublishOptions = API_PUBLISHING

@@ -1,6 +1,7 @@
 """The API function: API Gateway HTTP API events (payload 2.0) through serverless-wsgi in AWS,
 and `app`, the same application as a WSGI callable, for the WSGI server of `listmgr up`."""
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -62,6 +63,11 @@ def app(environ: dict[str, Any], start_response: Any) -> Any:
     return application()(environ, start_response)
 
 
-def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle(event: Any, context: Any) -> dict[str, Any]:
+    # serverless-wsgi reads what it needs with [], so another event (a stream batch, `[]`) would
+    # end in a KeyError deep inside it. Every HTTP event it serves (API Gateway v1 and v2, ALB)
+    # has a requestContext; a warming event has a source.
+    if not isinstance(event, Mapping) or not {"requestContext", "source"} & set(event):
+        raise ValueError("not an HTTP event: the API function takes API Gateway or ALB events")
     response: dict[str, Any] = serverless_wsgi.handle_request(application(), event, context)
     return response

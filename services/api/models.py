@@ -19,7 +19,9 @@ class _Answer(BaseModel):
 class Accepted(_Answer):
     """The change is on the event stream; the listener applies it, once, shortly."""
 
-    id: EventId = Field(description="The event id: the Idempotency-Key when one was sent.")
+    id: EventId = Field(
+        description="The event id: a UUIDv5 of [title, user, Idempotency-Key] with a key, else random."
+    )
     status: Literal["accepted"] = "accepted"
 
 

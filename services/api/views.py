@@ -51,11 +51,14 @@ from shared.events.validation import describe
 from shared.lists.entities import aggregate_entity, user_list_entity
 from shared.lists.store import ListStore
 from shared.stream.connectors.kinesis import StreamUnavailable
-from shared.stream.publish import Stream
+from shared.stream.publish import encode
+from shared.stream.publish import publish as publish_records
 
 Reply = tuple[int, BaseModel | Mapping[str, Any]]
 IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,256}")
 """Visible ASCII: an id every store and log keeps exactly."""
+IDEMPOTENT_WRITES = uuid.UUID("6780bc16-aa88-4bc2-b566-2aaa61f04ab6")
+"""The UUIDv5 namespace of the ids of writes sent with an Idempotency-Key (event_id)."""
 
 
 # -- writes -------------------------------------------------------------------------------------
@@ -66,13 +69,13 @@ def submit(deps: ApiDeps, caller: ApiKey) -> Reply:
     require_writer(caller, submission.user)
     refuse_type_conflict(deps.store, submission)
     fields = envelope_fields(deps, UPDATE_SUBMITTED, submission.title, submission.user)
-    return publish(deps.stream, UpdateSubmitted(**fields, update=submission))
+    return publish(deps, UpdateSubmitted(**fields, update=submission))
 
 
 def delete_user_list(deps: ApiDeps, caller: ApiKey, title: str, user: str) -> Reply:
     require_writer(caller, user)
     fields = envelope_fields(deps, DELETE_SUBMITTED, title, user)
-    return publish(deps.stream, DeleteSubmitted(**fields, update=ListRef(title=title, user=user)))
+    return publish(deps, DeleteSubmitted(**fields, update=ListRef(title=title, user=user)))
 
 
 def submission_in_body() -> Submission:
@@ -108,7 +111,7 @@ def refuse_type_conflict(store: ListStore, submission: Submission) -> None:
 
 def envelope_fields(deps: ApiDeps, event_type: str, title: str, user: str) -> dict[str, Any]:
     return {
-        "id": event_id(),
+        "id": event_id(title, user),
         "type": event_type,
         "timestamp": deps.clock(),
         # One key per user list, as for records put on the stream directly: its updates stay in order.
@@ -117,7 +120,11 @@ def envelope_fields(deps: ApiDeps, event_type: str, title: str, user: str) -> di
     }
 
 
-def event_id() -> str:
+def event_id(title: str, user: str) -> str:
+    """The UUIDv5 (namespace IDEMPOTENT_WRITES) of the compact JSON array [title, user, key]
+    when the request has an Idempotency-Key: a retry makes the same id, and the same key from
+    another user list another id, where the raw key would have been one id on the stream for
+    both. Without a key, a random id: every request is a new change."""
     given = request.headers.get("Idempotency-Key")
     if given is None:
         return str(uuid.uuid4())
@@ -125,14 +132,15 @@ def event_id() -> str:
         raise ApiError(
             400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 256 visible ASCII characters"
         )
-    return given
+    return str(uuid.uuid5(IDEMPOTENT_WRITES, dumps([title, user, given])))
 
 
-def publish(stream: Stream, event: Envelope) -> Reply:
-    data = dumps(event.model_dump(mode="python", by_alias=True, exclude_none=True)).encode()
-    errors = stream.put_records([(str(event.partitionKey), data)])
-    if errors[0] is not None:
-        raise StreamUnavailable(f"PutRecords refused the event: {errors[0]}")
+def publish(deps: ApiDeps, event: Envelope) -> Reply:
+    """Through the shared publisher, which retries what Kinesis refuses with backoff; still
+    refused once its attempts ran out, the write is a 503 to retry (errors.py)."""
+    record = encode(event.model_dump(mode="python", by_alias=True, exclude_none=True), ref=0)
+    if publish_records(deps.stream, [record], deps.publishing):
+        raise StreamUnavailable("Kinesis refused the event on every attempt")
     return 202, Accepted(id=event.id)
 
 

@@ -38,8 +38,10 @@ def listener(options: MaterializeOptions, stream: Stream, tags: dict[str, str | 
     )
 
 
-def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle(event: Any, context: Any) -> dict[str, Any]:
     started = time.perf_counter()
+    # First, so an event that is no batch (NotABatch) says so before anything is connected.
+    decoded = from_kinesis(event)
     settings, options, stream = _wiring()
     tags: dict[str, str | int] = {
         "source": "listener",
@@ -47,7 +49,7 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "region": settings.region,
         "functionname": getattr(context, "function_name", "listener"),
     }
-    units = listener(options, stream, tags)(from_kinesis(event))
+    units = listener(options, stream, tags)(decoded)
     response = batch_response(units)
     logs.log(
         "listener batch",

@@ -25,8 +25,10 @@ def _wiring() -> tuple[Settings, KinesisStream]:
     return settings, bootstrap.event_stream(settings)
 
 
-def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle(event: Any, context: Any) -> dict[str, Any]:
     started = time.perf_counter()
+    # First, so an event that is no batch (NotABatch) says so before anything is connected.
+    decoded = from_dynamodb(event)
     settings, stream = _wiring()
     tags: dict[str, str | int] = {
         "source": "trigger",
@@ -34,7 +36,7 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "region": settings.region,
         "functionname": getattr(context, "function_name", "trigger"),
     }
-    units = crud(RULES, CrudOptions(stream=stream, tags=tags))(from_dynamodb(event))
+    units = crud(RULES, CrudOptions(stream=stream, tags=tags))(decoded)
     for unit in units:
         if unit.fault:
             logs.warn("stream record skipped", reason=unit.fault, sequenceNumber=unit.sequence_number)

@@ -3,8 +3,9 @@
 `from_kinesis` decodes each record's data (base64, UTF-8, JSON) into an event envelope; a bare
 submission document becomes a `list-update-submitted` event whose id is the record's eventID, so a
 redelivered record keeps its id. `from_dynamodb` turns each stream record's AttributeValue images
-into plain values with exact numbers. A record that cannot be decoded yields a unit carrying its
-fault, never an exception.
+into plain values with exact numbers. A record that cannot be decoded, or read at all (a record
+of the other source, fields missing), yields a unit carrying its fault, never an exception; an
+event that is not a batch of records is NotABatch, with a message that says what came instead.
 """
 
 import base64
@@ -22,16 +23,38 @@ LIST_TYPES = ("tally", "rank")
 _deserializer = TypeDeserializer()
 
 
-def from_kinesis(event: Mapping[str, Any]) -> list[UnitOfWork]:
-    return [kinesis_unit(record) for record in event.get("Records") or []]
+class NotABatch(ValueError):
+    """An event that is no stream batch at all: a function invoked by hand with the wrong event."""
 
 
-def kinesis_unit(record: Mapping[str, Any]) -> UnitOfWork:
+def records_of(event: Any, source: str) -> list[Any]:
+    """The records of a Lambda stream batch, `{"Records": [...]}`; anything else is NotABatch."""
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    if not isinstance(records, list):
+        raise NotABatch(f'not a {source} batch: expected {{"Records": [...]}}, got {_shape(event)}')
+    return records
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, Mapping):
+        keys = ", ".join(sorted(map(str, value))[:5])
+        return f"an object with keys {keys}" if keys else "an empty object"
+    return f"a JSON {type(value).__name__}"
+
+
+def from_kinesis(event: Any) -> list[UnitOfWork]:
+    return [kinesis_unit(record) for record in records_of(event, "Kinesis")]
+
+
+def kinesis_unit(record: Any) -> UnitOfWork:
+    unreadable = _unreadable(record, KINESIS_FIELDS)
+    if unreadable is not None:
+        return _set_aside(record, ("kinesis", "sequenceNumber"), f"not a Kinesis record: {unreadable}")
     kinesis = record["kinesis"]
     unit = UnitOfWork(
         record=record,
         sequence_number=kinesis["sequenceNumber"],
-        shard=str(record.get("eventID", "")).partition(":")[0] or None,
+        shard=record["eventID"].partition(":")[0] or None,
     )
     try:
         document = loads(base64.b64decode(kinesis["data"], validate=True).decode("utf-8"))
@@ -73,11 +96,16 @@ def arrival_ms(record: Mapping[str, Any]) -> int:
     return round(float(record["kinesis"]["approximateArrivalTimestamp"]) * 1000)
 
 
-def from_dynamodb(event: Mapping[str, Any]) -> list[UnitOfWork]:
-    return [dynamodb_unit(record) for record in event.get("Records") or []]
+def from_dynamodb(event: Any) -> list[UnitOfWork]:
+    return [dynamodb_unit(record) for record in records_of(event, "DynamoDB Streams")]
 
 
-def dynamodb_unit(record: Mapping[str, Any]) -> UnitOfWork:
+def dynamodb_unit(record: Any) -> UnitOfWork:
+    unreadable = _unreadable(record, DYNAMODB_FIELDS)
+    if unreadable is not None:
+        return _set_aside(
+            record, ("dynamodb", "SequenceNumber"), f"not a DynamoDB Streams record: {unreadable}"
+        )
     stream = record["dynamodb"]
     unit = UnitOfWork(
         record=record, sequence_number=stream["SequenceNumber"], shard=record.get("eventSourceARN")
@@ -90,9 +118,52 @@ def dynamodb_unit(record: Mapping[str, Any]) -> UnitOfWork:
             "new": plain_image(stream.get("NewImage")),
             "old": plain_image(stream.get("OldImage")),
         }
-    except (KeyError, TypeError, ValueError) as error:
-        return unit._replace(fault=f"not a DynamoDB Streams record: {error}")
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        return unit._replace(
+            fault="not a DynamoDB Streams record: an image does not read as AttributeValues "
+            f"({type(error).__name__}: {error})"
+        )
     return unit._replace(event=change)
+
+
+Fields = Mapping[str, Mapping[str, type | tuple[type, ...]]]
+KINESIS_FIELDS: Fields = {
+    "": {"eventID": str, "kinesis": Mapping},
+    "kinesis": {"sequenceNumber": str, "data": str, "approximateArrivalTimestamp": (int, float)},
+}
+DYNAMODB_FIELDS: Fields = {
+    "": {"eventID": str, "eventName": str, "dynamodb": Mapping},
+    "dynamodb": {"SequenceNumber": str},
+}
+"""What the decoders read of a record, where (`""` is the record itself) and of which JSON type."""
+
+
+def _unreadable(record: Any, fields: Fields) -> str | None:
+    """What is missing from `record` for a decoder to read it, or None."""
+    if not isinstance(record, Mapping):
+        return f"a JSON {type(record).__name__}, not an object"
+    problems = []
+    for where, wanted in fields.items():
+        part = record.get(where) if where else record
+        if not isinstance(part, Mapping):
+            continue  # reported as the record's own field
+        for name, kind in wanted.items():
+            value = part.get(name)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                problems.append(f"{where}.{name}" if where else name)
+    return f"missing or mistyped {', '.join(problems)}" if problems else None
+
+
+def _set_aside(record: Any, sequence_at: tuple[str, str], fault: str) -> UnitOfWork:
+    """The unit of a record the decoder cannot read, with its sequence number if it has one. A
+    record that is not even an object is kept under "record", so its fault id tells it apart."""
+    part = record.get(sequence_at[0]) if isinstance(record, Mapping) else None
+    sequence = part.get(sequence_at[1]) if isinstance(part, Mapping) else None
+    return UnitOfWork(
+        record=record if isinstance(record, Mapping) else {"record": record},
+        sequence_number=sequence if isinstance(sequence, str) else "",
+        fault=fault,
+    )
 
 
 def plain_image(image: Mapping[str, Any] | None) -> dict[str, Any] | None:

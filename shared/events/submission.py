@@ -54,10 +54,18 @@ def _number(value: Any) -> Decimal:
 
 
 def _storable(value: Decimal) -> Decimal:
+    """The listener's rule, applied wherever a submission is read (the API and the listener), so
+    both refuse the same numbers. The number must be storable as given and as it travels: the
+    codec writes an integral value with all its digits (1E+38 as 1 and 38 zeros) and a tally
+    sum starting at 0 has them too, so a whole number needs at most 38 digits."""
     try:
-        return numbers.storable(value)
+        numbers.storable(value)
     except numbers.NumberOutOfRange as error:
         raise ValueError(str(error)) from error
+    try:
+        return numbers.storable(Decimal(numbers.plain(value)))
+    except numbers.NumberOutOfRange as error:
+        raise ValueError(f"{value} is a whole number of more than 38 digits") from error
 
 
 Number = Annotated[
@@ -66,7 +74,8 @@ Number = Annotated[
     AfterValidator(_storable),
     WithJsonSchema({"type": "number"}),
 ]
-"""A finite number DynamoDB can store exactly: at most 38 significant digits."""
+"""A finite number DynamoDB can store exactly: at most 38 significant digits within
+1E-130..1E+126, and a whole number at most 38 digits."""
 
 ListType = Literal["tally", "rank"]
 

@@ -6,6 +6,8 @@ hold exactly is rejected rather than silently changed.
 """
 
 from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
     Clamped,
     Context,
     Decimal,
@@ -52,4 +54,5 @@ def plain(value: Decimal) -> int | Decimal:
     """An int when `value` is integral, else the decimal without trailing zeros (108.50 -> 108.5)."""
     if value == value.to_integral_value():
         return int(value)
-    return value.normalize()
+    # normalize() rounds to its context's precision, 28 digits by default: give it every digit.
+    return value.normalize(Context(prec=len(value.as_tuple().digits), Emax=MAX_EMAX, Emin=MIN_EMIN))

@@ -3,14 +3,16 @@
 A fault event carries the reason and everything needed to find, fix and resubmit the record: its
 id (the event's id when it could be read, else the record's Kinesis eventID), its shard and
 sequence number, and its data exactly as Kinesis delivered it. The fault event's own id derives
-from the record's eventID, so a record that faults again on a retry publishes the same event,
-which subscribers drop as a duplicate.
+from the record's position and eventID (`fault_id`), so a record that faults again on a retry
+publishes the same event, which subscribers drop as a duplicate, and two records never share one.
 """
 
+import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from shared.events.codec import dumps
 from shared.events.decoders import arrival_ms
 from shared.events.envelope import FAULT
 from shared.stream.pipeline import Step
@@ -18,34 +20,78 @@ from shared.stream.publish import MAX_RECORD_BYTES, PublishOptions, Stream, enco
 from shared.stream.unit_of_work import UnitOfWork
 
 FAULT_IDS = uuid.UUID("3f0b3c55-1d6a-4c0e-9a51-6f6c2b7a9e10")
+"""The UUIDv5 namespace of fault event ids."""
 _ENVELOPE_ALLOWANCE = 64 * 1024
 
 
-def fault_event(unit: UnitOfWork, tags: Mapping[str, str | int]) -> dict[str, Any]:
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def faulty(map_unit: Callable[[UnitOfWork], UnitOfWork]) -> Callable[[UnitOfWork], UnitOfWork]:
+    """`map_unit` with any exception it raises made the unit's fault. For rules' callbacks: they
+    are pure functions of the record, so what fails once fails every time, and one item they
+    cannot map must not fail the batch, nor hold its shard back retrying."""
+
+    def guarded(unit: UnitOfWork) -> UnitOfWork:
+        try:
+            return map_unit(unit)
+        except Exception as error:
+            return unit._replace(fault=f"a rule failed on this record: {type(error).__name__}: {error}")
+
+    return guarded
+
+
+def fault_event(
+    unit: UnitOfWork, tags: Mapping[str, str | int], clock: Callable[[], int] = now_ms
+) -> dict[str, Any]:
+    """The fault event of `unit`, also when its record is not a Kinesis record at all: then with
+    what could be read of it, and the time it was found (`clock`) for want of its arrival."""
     record = unit.record
-    kinesis = record["kinesis"]
-    data: str = kinesis["data"]
+    kinesis = record.get("kinesis")
+    kinesis = kinesis if isinstance(kinesis, Mapping) else {}
+    data = kinesis.get("data")
+    data = data if isinstance(data, str) else ""
     reason = unit.fault or "unknown"
     if len(data) > MAX_RECORD_BYTES - _ENVELOPE_ALLOWANCE:
         reason += (
             " (data left out: too large to publish again; read it from the stream at this sequence number)"
         )
         data = ""
-    source_id = str(record.get("eventID") or f"{unit.shard}:{unit.sequence_number}")
     return {
-        "id": str(uuid.uuid5(FAULT_IDS, source_id)),
+        "id": fault_id(unit),
         "type": FAULT,
-        "timestamp": arrival_ms(record),
-        "partitionKey": kinesis.get("partitionKey") or "fault",
+        "timestamp": arrival_ms(record)
+        if _is_number(kinesis.get("approximateArrivalTimestamp"))
+        else clock(),
+        "partitionKey": _text(kinesis.get("partitionKey")) or "fault",
         "tags": dict(tags),
         "fault": {
             "reason": reason,
-            "id": unit.event_id or record.get("eventID"),
+            "id": _text(unit.event_id) or _text(record.get("eventID")),
             "shard": unit.shard,
             "sequenceNumber": unit.sequence_number,
             "data": data,
         },
     }
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def fault_id(unit: UnitOfWork) -> str:
+    """UUIDv5 of the compact JSON array [stream ARN, shard, sequence number, eventID]: the
+    record's position, which no other record shares and a redelivery keeps. The envelope id
+    would not do: two records may carry the same one (a resubmission, another user's list).
+    A record without a sequence number (not from a mapping) adds itself, all it has."""
+    record = unit.record
+    position = [record.get("eventSourceARN"), unit.shard, unit.sequence_number, record.get("eventID")]
+    return str(uuid.uuid5(FAULT_IDS, dumps(position if unit.sequence_number else [*position, record])))
 
 
 def publish_faults(stream: Stream, tags: Mapping[str, str | int], options: PublishOptions) -> Step:

@@ -2,6 +2,8 @@
 error of the contract, with writes applied by the listener core and read back."""
 
 import base64
+import json
+import uuid
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -12,6 +14,7 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from services.api.app import SECURITY_HEADERS, create_app
+from services.api.views import IDEMPOTENT_WRITES
 from shared.events.codec import dumps, loads
 from shared.events.partition import partition_key
 from shared.lists.aggregate import Aggregate
@@ -41,6 +44,11 @@ def path(*names: str) -> str:
     return "/lists/" + "/users/".join(quote(name, safe="") for name in names)
 
 
+def key_id(title: str, user: str, key: str) -> str:
+    """The event id of a write sent with an Idempotency-Key."""
+    return str(uuid.uuid5(IDEMPOTENT_WRITES, json.dumps([title, user, key], separators=(",", ":"))))
+
+
 def error_code(response: Any) -> str:
     body = response.get_json()
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
@@ -54,11 +62,11 @@ def test_a_submission_is_published_as_an_event_and_answered_202(world: World) ->
     response = post(world, {**STATS, "entries": {"xp": 0.1, "hp": -3}}, **{"Idempotency-Key": "retry-1"})
 
     assert response.status_code == 202
-    assert response.get_json() == {"id": "retry-1", "status": "accepted"}
+    assert response.get_json() == {"id": key_id("stats", "bill", "retry-1"), "status": "accepted"}
     ((key, data),) = world.stream.records
     event = loads(data)
     assert key == event["partitionKey"] == partition_key("stats", "bill")
-    assert event["type"] == "list-update-submitted" and event["id"] == "retry-1"
+    assert event["type"] == "list-update-submitted" and event["id"] == key_id("stats", "bill", "retry-1")
     assert event["update"] == {**STATS, "entries": {"xp": Decimal("0.1"), "hp": -3}}
     assert event["tags"] == {
         "source": "api",
@@ -271,10 +279,11 @@ def test_history_is_newest_first_page_by_page(world: World) -> None:
     world.apply()
 
     found, cursors = walk(world, "/lists/stats/history?limit=2")
-    assert [entry["id"] for entry in found] == ["gone", "xp-4", "xp-3", "xp-2", "xp-1", "xp-0"]
+    keys = ["gone", "xp-4", "xp-3", "xp-2", "xp-1", "xp-0"]
+    assert [entry["id"] for entry in found] == [key_id("stats", "bill", key) for key in keys]
     assert len(cursors) == 2
     assert found[0] == {
-        "id": "gone",
+        "id": key_id("stats", "bill", "gone"),
         "event": "list-delete-submitted",
         "user": "bill",
         "type": None,

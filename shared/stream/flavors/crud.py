@@ -18,11 +18,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.stream.faults import faulty
 from shared.stream.pipeline import Step, pending
 from shared.stream.publish import MAX_RECORD_BYTES, Outgoing, PublishOptions, Stream, encode, publish
 from shared.stream.unit_of_work import UnitOfWork
 
 CHANGE_IDS = uuid.UUID("7c1e4d2a-58b9-4f0b-8e7d-2b6a1c9f4e33")
+"""The UUIDv5 namespace of the trigger's event ids."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,10 @@ class CrudOptions:
 
 
 def crud(rules: Sequence[CrudRule], options: CrudOptions) -> Step:
+    map_unit = faulty(lambda unit: to_event(unit, rules, options))
+
     def step(units: Sequence[UnitOfWork]) -> list[UnitOfWork]:
-        mapped = [to_event(unit, rules, options) for unit in units]
+        mapped = [map_unit(unit) for unit in units]
         outgoing = [_record(unit.published, index) for index, unit in enumerate(mapped) if unit.published]
         unpublished = publish(options.stream, outgoing, options.publish)
         if unpublished:
@@ -73,11 +77,7 @@ def to_event(unit: UnitOfWork, rules: Sequence[CrudRule], options: CrudOptions) 
         return unit
     new_image, old_image = unit.event.get("new"), unit.event.get("old")
     for rule in rules:
-        try:
-            event = _event(rule, new_image, old_image, unit, options)
-        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
-            # A rule that cannot read an image sets that record aside, never the whole batch.
-            return unit._replace(fault=f"rule {rule.id} cannot read the image: {error!r}")
+        event = _event(rule, new_image, old_image, unit, options)
         if event is not None:
             return unit._replace(published=event)
     return unit
