@@ -1,6 +1,7 @@
 """The API over in-memory connectors: what it publishes is applied by the real listener core
 over the in-memory list store and tests.fakes' archive, so unit tests see writes come back in reads."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask
@@ -9,6 +10,7 @@ from flask.testing import FlaskClient
 from services.api.app import create_app
 from services.api.auth import KeyRing, hash_key
 from services.api.deps import ApiDeps, Probe
+from services.api.waiting import Waiter
 from services.listener.rules import RULES
 from shared.events.decoders import kinesis_unit
 from shared.events.testing import kinesis_record
@@ -53,8 +55,11 @@ class World:
     probes: dict[str, Probe] = field(default_factory=dict)
     reads_need_key: bool = False
     applied: int = 0
+    listening: bool = True
+    """Whether the listener applies what is published while a request waits."""
 
     def __post_init__(self) -> None:
+        self.waiter = instant_waiter(lambda: self.listening and self.apply())
         self.app: Flask = create_app(self.deps())
         self.client: FlaskClient = self.app.test_client()
 
@@ -68,6 +73,7 @@ class World:
             probes=self.probes,
             reads_need_key=self.reads_need_key,
             clock=self.now,
+            waiter=self.waiter,
         )
 
     def now(self) -> int:
@@ -92,6 +98,26 @@ class World:
 
     def published(self) -> list[bytes]:
         return [data for _, data in self.stream.records]
+
+
+class ManualClock:
+    """Monotonic seconds that pass only when something sleeps: waits cost no real time."""
+
+    def __init__(self, on_sleep: Callable[[], object] = lambda: None) -> None:
+        self.seconds = 0.0
+        self.on_sleep = on_sleep
+
+    def now(self) -> float:
+        return self.seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.seconds += seconds
+        self.on_sleep()
+
+
+def instant_waiter(on_sleep: Callable[[], object] = lambda: None, max_concurrent: int = 4) -> Waiter:
+    clock = ManualClock(on_sleep)
+    return Waiter(max_concurrent=max_concurrent, sleep=clock.sleep, monotonic=clock.now)
 
 
 def bearer(key: str) -> dict[str, str]:

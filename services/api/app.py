@@ -74,10 +74,14 @@ def _handler(endpoint: Endpoint, deps: ApiDeps) -> Callable[..., Response]:
 
 
 def _render(reply: Reply) -> Response:
-    status, body = reply
+    status, body, *headers = reply
     if isinstance(body, BaseModel):
-        return json_response(status, body.model_dump(mode="python", by_alias=True))
-    return json_response(status, body)
+        response = json_response(status, body.model_dump(mode="python", by_alias=True))
+    else:
+        response = json_response(status, body)
+    for extra in headers:
+        response.headers.update(extra)
+    return response
 
 
 def _secure(response: Response) -> Response:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from services.api.auth import KeyRing
+from services.api.waiting import Waiter
 from shared.lists.store import ListStore
 from shared.stream.connectors.archive import ArchivedRecord
 from shared.stream.publish import PublishOptions, Stream
@@ -42,3 +43,5 @@ class ApiDeps:
     reads_need_key: bool = False
     clock: Callable[[], int] = now_ms
     publishing: PublishOptions = API_PUBLISHING
+    waiter: Waiter = field(default_factory=Waiter)
+    """Polls for the outcome of a write sent with `Prefer: wait=N`."""

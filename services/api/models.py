@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.codec import loads
-from shared.events.envelope import EventId
+from shared.events.envelope import AggregateEntity, EventId, UserListEntity
 from shared.events.submission import ListType, Name, Number
 from shared.lists import store as lists
 from shared.stream.connectors.archive import ArchivedRecord
@@ -23,6 +23,28 @@ class Accepted(_Answer):
         description="The event id: a UUIDv5 of [title, user, Idempotency-Key] with a key, else random."
     )
     status: Literal["accepted"] = "accepted"
+
+
+class Written(_Answer):
+    """With `Prefer: wait=N`: the change has its outcome, and the lists are as they are now."""
+
+    id: EventId
+    status: Literal["applied", "superseded", "deleted"] = Field(
+        description="applied (a submission), deleted (a delete applied) or superseded (a newer change "
+        "of that user list already held; nothing changed)."
+    )
+    list: UserListEntity | None = Field(description="The user's list now; null if it has none.")
+    aggregate: AggregateEntity | None = Field(description="The title's aggregate now; null if none.")
+
+
+class ChangeOutcome(_Answer):
+    """The outcome of one change, as the listener remembers it with its id."""
+
+    id: str = Field(
+        description="The change's event id (derived from the Idempotency-Key when one was asked)."
+    )
+    status: Literal["applied", "superseded", "rejected", "unknown"]
+    reason: str | None = Field(default=None, description="Why a rejected change was set aside.")
 
 
 class ErrorDetail(_Answer):

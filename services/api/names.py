@@ -6,9 +6,11 @@ from urllib.parse import unquote_to_bytes
 from pydantic import TypeAdapter, ValidationError
 
 from services.api.errors import ApiError
+from shared.events.envelope import EventId
 from shared.events.submission import Name
 
 _NAME = TypeAdapter(Name)
+_EVENT_ID = TypeAdapter(EventId)
 
 
 def path_name(segment: str, what: str) -> str:
@@ -17,6 +19,13 @@ def path_name(segment: str, what: str) -> str:
         name = unquote_to_bytes(segment).decode("utf-8")
     except UnicodeDecodeError as error:
         raise ApiError(400, "invalid_path", f"the {what} in the path is not percent-encoded UTF-8") from error
+    if what == "id":
+        try:
+            return _EVENT_ID.validate_python(name)
+        except ValidationError as error:
+            raise ApiError(
+                400, "invalid_path", "the id in the path: 1 to 256 characters, no controls"
+            ) from error
     return valid_name(name, what, "invalid_path")
 
 

@@ -10,10 +10,12 @@ from pydantic import BaseModel
 from services.api import views
 from services.api.models import (
     Accepted,
+    ChangeOutcome,
     Health,
     HistoryPage,
     TitlesPage,
     UsersPage,
+    Written,
 )
 from services.api.pages import DEFAULT_LIMIT, MAX_LIMIT
 from shared.events.envelope import AggregateEntity, UserListEntity
@@ -63,6 +65,14 @@ IDEMPOTENCY_KEY = Parameter(
     {"type": "string", "pattern": "^[!-~]{1,256}$"},
     "Becomes the event id: the same key sent again is applied once. A UUID is made when absent.",
 )
+PREFER = Parameter(
+    "Prefer",
+    "header",
+    {"type": "string", "pattern": "^wait=([0-9]|1[0-9]|20)$"},
+    "`wait=N` (0 to 20 seconds): answer once the change has its outcome (200, or 422 if it was "
+    "rejected), or 202 if N passes first. Larger values are taken as 20; a malformed preference "
+    "is ignored.",
+)
 PAGED = (LIMIT, CURSOR)
 
 ENDPOINTS = (
@@ -71,11 +81,11 @@ ENDPOINTS = (
         "/lists",
         views.submit,
         "Submit a list update: tally entries are added, a ranking replaces the user's",
-        {202: Accepted},
+        {202: Accepted, 200: Written},
         (400, 409, 413, 422),
         access="write",
         body=Submission,
-        parameters=(IDEMPOTENCY_KEY,),
+        parameters=(IDEMPOTENCY_KEY, PREFER),
     ),
     Endpoint(
         "GET", "/lists", views.titles, "The lists, by title", {200: TitlesPage}, (400,), parameters=PAGED
@@ -105,10 +115,18 @@ ENDPOINTS = (
         "/lists/{title}/users/{user}",
         views.delete_user_list,
         "Remove a user's list; its contribution leaves the aggregate",
-        {202: Accepted},
-        (400, 404),
+        {202: Accepted, 200: Written},
+        (400, 404, 409, 422),
         access="write",
-        parameters=(IDEMPOTENCY_KEY,),
+        parameters=(IDEMPOTENCY_KEY, PREFER),
+    ),
+    Endpoint(
+        "GET",
+        "/lists/{title}/users/{user}/changes/{id}",
+        views.change,
+        "The outcome of one change, by its event id or the Idempotency-Key it was sent with",
+        {200: ChangeOutcome},
+        (400,),
     ),
     Endpoint(
         "GET",

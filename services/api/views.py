@@ -19,6 +19,7 @@ from services.api.deps import ApiDeps
 from services.api.errors import ApiError
 from services.api.models import (
     Accepted,
+    ChangeOutcome,
     Health,
     HistoryEntry,
     HistoryPage,
@@ -37,6 +38,7 @@ from services.api.pages import (
     next_name,
     page_limit,
 )
+from services.api.waiting import wait_preference
 from shared.events.codec import NotJson, dumps, loads
 from shared.events.envelope import (
     DELETE_SUBMITTED,
@@ -48,13 +50,16 @@ from shared.events.envelope import (
 from shared.events.partition import partition_key
 from shared.events.submission import ListRef, Submission
 from shared.events.validation import describe
+from shared.lists.changes import Change, Delete, Submit, fingerprint
+from shared.lists.dedup import Remembered
 from shared.lists.entities import aggregate_entity, user_list_entity
 from shared.lists.store import ListStore
 from shared.stream.connectors.kinesis import StreamUnavailable
 from shared.stream.publish import encode
 from shared.stream.publish import publish as publish_records
 
-Reply = tuple[int, BaseModel | Mapping[str, Any]]
+Body = BaseModel | Mapping[str, Any]
+Reply = tuple[int, Body] | tuple[int, Body, Mapping[str, str]]
 IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,256}")
 """Visible ASCII: an id every store and log keeps exactly."""
 IDEMPOTENT_WRITES = uuid.UUID("6780bc16-aa88-4bc2-b566-2aaa61f04ab6")
@@ -69,13 +74,66 @@ def submit(deps: ApiDeps, caller: ApiKey) -> Reply:
     require_writer(caller, submission.user)
     refuse_type_conflict(deps.store, submission)
     fields = envelope_fields(deps, UPDATE_SUBMITTED, submission.title, submission.user)
-    return publish(deps, UpdateSubmitted(**fields, update=submission))
+    asked = Submit(fields["id"], submission.title, submission.user, submission.type, submission.entries, 0)
+    return write(deps, UpdateSubmitted(**fields, update=submission), asked)
 
 
 def delete_user_list(deps: ApiDeps, caller: ApiKey, title: str, user: str) -> Reply:
     require_writer(caller, user)
     fields = envelope_fields(deps, DELETE_SUBMITTED, title, user)
-    return publish(deps, DeleteSubmitted(**fields, update=ListRef(title=title, user=user)))
+    asked = Delete(fields["id"], title, user, 0)
+    return write(deps, DeleteSubmitted(**fields, update=ListRef(title=title, user=user)), asked)
+
+
+def write(deps: ApiDeps, event: Envelope, asked: Change) -> Reply:
+    """Publishes the change, unless its Idempotency-Key already has an outcome; with
+    `Prefer: wait=N`, answers that outcome once the listener has decided it (202 if N passes
+    first, or when this process already has as many waiting requests as it allows)."""
+    prior = None
+    if request.headers.get("Idempotency-Key") is not None:
+        prior = deps.store.change(asked.title, asked.user, asked.event_id)
+        refuse_reuse(prior, asked)
+    if prior is None:
+        publish(deps, event)
+    accepted: Reply = (202, Accepted(id=event.id))
+    seconds = wait_preference(request.headers.getlist("Prefer"))
+    if seconds is None:
+        return accepted
+    with deps.waiter.slot() as may_wait:
+        if not may_wait:
+            return accepted
+        outcome = prior or deps.waiter.outcome(deps.store, asked.title, asked.user, asked.event_id, seconds)
+    if outcome is None:
+        return accepted
+    refuse_reuse(outcome, asked)
+    return answer(deps, asked, outcome, {"Preference-Applied": f"wait={seconds}"})
+
+
+def refuse_reuse(outcome: Remembered | None, asked: Change) -> None:
+    if outcome is not None and outcome.fingerprint and outcome.fingerprint != fingerprint(asked):
+        raise ApiError(
+            409,
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used for another change of this list; use a new key",
+        )
+
+
+def answer(deps: ApiDeps, asked: Change, outcome: Remembered, headers: Mapping[str, str]) -> Reply:
+    if outcome.status == "rejected":
+        return 422, {"error": {"code": "rejected", "message": outcome.reason}}, headers
+    status = "deleted" if outcome.status == "applied" and isinstance(asked, Delete) else outcome.status
+    user_list = deps.store.user_list(asked.title, asked.user)
+    aggregate = deps.store.aggregate(asked.title)
+    return (
+        200,
+        {
+            "id": asked.event_id,
+            "status": status,
+            "list": None if user_list is None else user_list_entity(user_list),
+            "aggregate": None if aggregate is None else aggregate_entity(aggregate),
+        },
+        headers,
+    )
 
 
 def submission_in_body() -> Submission:
@@ -132,16 +190,32 @@ def event_id(title: str, user: str) -> str:
         raise ApiError(
             400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 256 visible ASCII characters"
         )
-    return str(uuid.uuid5(IDEMPOTENT_WRITES, dumps([title, user, given])))
+    return keyed_id(title, user, given)
 
 
-def publish(deps: ApiDeps, event: Envelope) -> Reply:
+def keyed_id(title: str, user: str, key: str) -> str:
+    return str(uuid.uuid5(IDEMPOTENT_WRITES, dumps([title, user, key])))
+
+
+def publish(deps: ApiDeps, event: Envelope) -> None:
     """Through the shared publisher, which retries what Kinesis refuses with backoff; still
     refused once its attempts ran out, the write is a 503 to retry (errors.py)."""
     record = encode(event.model_dump(mode="python", by_alias=True, exclude_none=True), ref=0)
     if publish_records(deps.stream, [record], deps.publishing):
         raise StreamUnavailable("Kinesis refused the event on every attempt")
-    return 202, Accepted(id=event.id)
+
+
+def change(deps: ApiDeps, title: str, user: str, id: str) -> Reply:
+    """The outcome of one change of a user list, by its event id or by the Idempotency-Key it
+    was sent with."""
+    found, event_id = deps.store.change(title, user, id), id
+    if found is None and IDEMPOTENCY_KEY.fullmatch(id):
+        event_id = keyed_id(title, user, id)
+        found = deps.store.change(title, user, event_id)
+    outcome = ChangeOutcome(id=id, status="unknown")
+    if found is not None:
+        outcome = ChangeOutcome(id=event_id, status=found.status, reason=found.reason or None)
+    return 200, outcome.model_dump(exclude_none=True)
 
 
 # -- reads --------------------------------------------------------------------------------------

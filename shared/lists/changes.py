@@ -6,10 +6,13 @@ submissions and deletes of a rank list are last-writer-wins by that key, whateve
 arrived in, so every delivery order converges to the same lists.
 """
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from shared.lists.numbers import plain
 from shared.lists.user_list import ListType
 
 OrderKey = tuple[int, str, int, str]
@@ -48,3 +51,16 @@ Change = Submit | Delete
 
 def order_key(change: Change) -> OrderKey:
     return (change.timestamp, change.shard, change.sequence, change.event_id)
+
+
+def fingerprint(change: Change) -> str:
+    """What the change asks for, as a digest: two changes sent under one id with different
+    contents are told apart (an Idempotency-Key reused for another body). Numbers count by value
+    (1.50 and 1.5 are the same), entries by key whatever their order."""
+    if isinstance(change, Delete):
+        content: list[object] = ["delete"]
+    else:
+        entries = sorted((key, str(plain(value))) for key, value in change.entries.items())
+        content = ["submit", change.type, entries]
+    encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()[:32]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from shared.lists.aggregate import Aggregate, join, leave, swap, touch
-from shared.lists.changes import Change, Delete, OrderKey, order_key
+from shared.lists.changes import Change, Delete, OrderKey, fingerprint, order_key
 from shared.lists.dedup import Remembered, Status, remembered
 from shared.lists.limits import entries_bytes
 from shared.lists.numbers import NumberOutOfRange
@@ -132,7 +132,7 @@ def plan_title(
             continue
         slot = slots.get(change.user, Slot())
         status, reason, next_aggregate, next_slot = decide(aggregate, slot, change)
-        decision = remembered(status, reason, now_ms)
+        decision = remembered(status, reason, now_ms, fingerprint(change))
         changes_slot = status == "applied" and change.user not in pending.slots
         added_items = 1 + changes_slot
         added_bytes = _remembered_bytes(decision) + (_slot_bytes(next_slot) if status == "applied" else 0)

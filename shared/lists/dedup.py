@@ -35,9 +35,11 @@ class Remembered:
     reason: str = ""
     decided_at: int = 0
     """Epoch milliseconds; the id is forgotten `window_hours` after it."""
+    fingerprint: str = ""
+    """What the change asked for (shared.lists.changes.fingerprint); empty when not known."""
 
 
-def remembered(status: Status, reason: str, now_ms: int) -> Remembered:
+def remembered(status: Status, reason: str, now_ms: int, fingerprint: str = "") -> Remembered:
     if len(reason) > MAX_REASON_CHARS:
         reason = reason[: MAX_REASON_CHARS - 1] + "…"
-    return Remembered(status, reason, now_ms)
+    return Remembered(status, reason, now_ms, fingerprint)

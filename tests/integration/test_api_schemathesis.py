@@ -20,7 +20,7 @@ from services.api.routes import ENDPOINTS, Endpoint
 from shared.stream.connectors.archive import open_archive
 from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
-from tests.api_fakes import ADMIN_KEY, KEYS, TAGS, bearer
+from tests.api_fakes import ADMIN_KEY, KEYS, TAGS, bearer, instant_waiter
 from tests.conftest import Deployed, free_port
 
 
@@ -37,6 +37,8 @@ def api_url(deployed: Deployed, tmp_path: Path) -> Iterator[str]:
         keys=KEYS,
         tags=TAGS,
         probes=handler.probes(table, stream, archive),
+        # Nothing applies the writes here: a `Prefer: wait` runs out at once, not after 20 s.
+        waiter=instant_waiter(),
     )
     port = free_port()
     server = create_server(create_app(deps), host="127.0.0.1", port=port, threads=4)

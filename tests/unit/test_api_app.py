@@ -553,6 +553,7 @@ def test_the_openapi_document_is_valid_openapi_3_1_and_names_every_endpoint(worl
         ("GET", "/lists/{title}/users/{user}"),
         ("DELETE", "/lists/{title}/users/{user}"),
         ("GET", "/lists/{title}/history"),
+        ("GET", "/lists/{title}/users/{user}/changes/{id}"),
         ("GET", "/health"),
     }
     schemas = document["components"]["schemas"]
@@ -560,7 +561,7 @@ def test_the_openapi_document_is_valid_openapi_3_1_and_names_every_endpoint(worl
     assert {"ErrorBody", "Accepted", "AggregateEntity", "UserListEntity", "HistoryPage"} <= set(schemas)
     post_lists = document["paths"]["/lists"]["post"]
     assert post_lists["security"] == [{"bearer": []}]
-    assert set(post_lists["responses"]) == {"202", "400", "401", "403", "409", "413", "422", "503"}
+    assert set(post_lists["responses"]) == {"200", "202", "400", "401", "403", "409", "413", "422", "503"}
     assert "security" not in document["paths"]["/lists"]["get"]
 
 

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from shared.lists.changes import Change, Delete, Submit, order_key
+from shared.lists.changes import Change, Delete, Submit, fingerprint, order_key
 from shared.lists.coalesce import MAX_BYTES_PER_WRITE, Slot, TitlePlan, TitleState, plan_title
 from shared.lists.dedup import MAX_REASON_CHARS, Remembered
 
@@ -38,10 +38,10 @@ def test_a_batch_of_one_title_is_one_write_with_each_user_list_and_change_once()
     assert write.slots["bill"].user_list.entries == {"xp": Decimal(4)}  # type: ignore[union-attr]
     assert write.aggregate is not None
     assert write.aggregate.sums == {"xp": Decimal(6)} and write.aggregate.users == 2
+    changes = {("bill", "1"): tally("1", "bill", 1), ("beth", "2"): tally("2", "beth", 2)}
+    changes[("bill", "3")] = tally("3", "bill", 3)
     assert write.decided == {
-        ("bill", "1"): Remembered("applied", "", NOW),
-        ("beth", "2"): Remembered("applied", "", NOW),
-        ("bill", "3"): Remembered("applied", "", NOW),
+        ref: Remembered("applied", "", NOW, fingerprint(change)) for ref, change in changes.items()
     }
     assert statuses(result) == ["applied"] * 3
     assert [(o.version, o.position) for o in result.outcomes] == [(1, 0), (1, 1), (1, 2)]
@@ -200,3 +200,11 @@ def test_a_reason_is_remembered_within_a_bounded_length() -> None:
     ]
     remembered = plan(changes).writes[0].decided[("bill", "2")]
     assert remembered.status == "rejected" and 0 < len(remembered.reason) <= MAX_REASON_CHARS
+
+
+def test_a_fingerprint_tells_contents_apart_by_value_not_by_spelling() -> None:
+    same = fingerprint(Submit("a", "t", "u", "tally", {"x": Decimal("1.50"), "y": Decimal(2)}, 1))
+    assert same == fingerprint(Submit("b", "t", "u", "tally", {"y": Decimal("2.0"), "x": Decimal("1.5")}, 9))
+    assert same != fingerprint(Submit("a", "t", "u", "tally", {"x": Decimal("1.51"), "y": Decimal(2)}, 1))
+    assert same != fingerprint(Submit("a", "t", "u", "rank", {"x": Decimal("1.50"), "y": Decimal(2)}, 1))
+    assert fingerprint(Delete("a", "t", "u", 1)) == fingerprint(Delete("b", "t", "v", 2))

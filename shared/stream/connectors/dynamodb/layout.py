@@ -7,7 +7,8 @@ over plain values; only the DynamoDB adapter (this package) builds or reads a ke
 |           |             |              | fence                                                    |
 | aggregate | `L#<title>` | `A`          | kind, title, type, entries, counts, users, updatedAt,    |
 |           |             |              | version, gsi1pk/gsi1sk (the `titles` index)              |
-| change    | `L#<title>` | `C#<digest>` | kind, status, reason, decidedAt, expiresAt (TTL)         |
+| change    | `L#<title>` | `C#<digest>` | kind, status, reason, fingerprint, decidedAt,            |
+|           |             |              | expiresAt (TTL)                                          |
 
 A change item remembers one change's outcome; its digest is the first 128 bits of the SHA-256
 of the JSON array `[user, event id]`, so the same id sent to two user lists is two items.
@@ -180,6 +181,8 @@ def change_item(
     }
     if decision.reason:
         item["reason"] = decision.reason
+    if decision.fingerprint:
+        item["fingerprint"] = decision.fingerprint
     return item
 
 
@@ -261,7 +264,9 @@ def legacy_from_item(item: Mapping[str, Any]) -> Legacy | None:
 
 def remembered_from_item(item: Mapping[str, Any]) -> Remembered:
     status: Status = item["status"]
-    return Remembered(status, str(item.get("reason", "")), int(item["decidedAt"]))
+    return Remembered(
+        status, str(item.get("reason", "")), int(item["decidedAt"]), str(item.get("fingerprint", ""))
+    )
 
 
 def version_of(item: Mapping[str, Any] | None) -> int:
