@@ -1,0 +1,44 @@
+// The JavaScript SDK v3 against the local endpoint with its DEFAULT configuration: only the
+// endpoint, the region and dummy credentials. The Kinesis client talks HTTP/2 (its default
+// request handler is NodeHttp2Handler), the DynamoDB client HTTP/1.1.
+// Usage: node sdk_v3.mjs ENDPOINT STREAM TABLE KEY; prints one JSON line of what it saw.
+import { KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+
+const [endpoint, stream, table, key] = process.argv.slice(2);
+const settings = {
+  endpoint,
+  region: "us-east-1",
+  credentials: { accessKeyId: "local", secretAccessKey: "local" },
+};
+const kinesis = new KinesisClient(settings);
+const dynamodb = new DynamoDBClient(settings);
+const encode = (text) => new TextEncoder().encode(text);
+
+try {
+  const single = await kinesis.send(
+    new PutRecordCommand({ StreamName: stream, PartitionKey: "js", Data: encode("one from js") }),
+  );
+  const batch = await kinesis.send(
+    new PutRecordsCommand({
+      StreamName: stream,
+      Records: [
+        { PartitionKey: "js", Data: encode("two from js") },
+        { PartitionKey: "js", Data: encode("three from js") },
+      ],
+    }),
+  );
+  const item = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: key } } }));
+  console.log(
+    JSON.stringify({
+      kinesisHandler: kinesis.config.requestHandler.constructor.name,
+      singleSequenceNumber: single.SequenceNumber,
+      failedRecordCount: batch.FailedRecordCount,
+      batchSequenceNumbers: batch.Records.map((record) => record.SequenceNumber),
+      item: item.Item,
+    }),
+  );
+} finally {
+  kinesis.destroy();
+  dynamodb.destroy();
+}
