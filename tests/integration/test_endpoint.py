@@ -158,3 +158,22 @@ def test_a_taken_port_fails_at_start_and_a_stopped_endpoint_frees_its_port() -> 
     # The same port serves again at once, as `listmgr up` after a Ctrl-C expects.
     again = moto_server.start("127.0.0.1", port)
     again.stop()
+
+
+def test_moto_gets_requests_as_its_own_server_hands_them_over(aws: Aws) -> None:
+    """HEAD and 204 answers have no body, an S3 key keeps its encoded slash (moto reads the raw
+    request target), metadata keeps its underscores (moto's own record of header names)."""
+    s3 = aws.client("s3")
+    bucket = f"endpoint-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="a/b%2Fc", Body=b"slash", Metadata={"my_key": "v"})
+    s3.put_object(Bucket=bucket, Key="gone", Body=b"")
+
+    head = s3.head_object(Bucket=bucket, Key="a/b%2Fc")
+    deleted = s3.delete_object(Bucket=bucket, Key="gone")
+
+    assert head["ContentLength"] == 5
+    assert head["Metadata"] == {"my_key": "v"}
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["a/b%2Fc"]
+    assert s3.get_object(Bucket=bucket, Key="a/b%2Fc")["Body"].read() == b"slash"

@@ -16,15 +16,21 @@ const dynamodb = new DynamoDBClient(settings);
 const encode = (text) => new TextEncoder().encode(text);
 
 try {
-  const single = await kinesis.send(
-    new PutRecordCommand({ StreamName: stream, PartitionKey: "js", Data: encode("one from js") }),
-  );
+  // One at a time: the client opens an HTTP/2 session per request and closes it as soon as the
+  // response headers arrive, so each one checks that the body still gets through.
+  const singles = [];
+  for (const text of ["one from js", "two from js", "three from js"]) {
+    const sent = await kinesis.send(
+      new PutRecordCommand({ StreamName: stream, PartitionKey: "js", Data: encode(text) }),
+    );
+    singles.push(sent.SequenceNumber);
+  }
   const batch = await kinesis.send(
     new PutRecordsCommand({
       StreamName: stream,
       Records: [
-        { PartitionKey: "js", Data: encode("two from js") },
-        { PartitionKey: "js", Data: encode("three from js") },
+        { PartitionKey: "js", Data: encode("four from js") },
+        { PartitionKey: "js", Data: encode("five from js") },
       ],
     }),
   );
@@ -32,7 +38,7 @@ try {
   console.log(
     JSON.stringify({
       kinesisHandler: kinesis.config.requestHandler.constructor.name,
-      singleSequenceNumber: single.SequenceNumber,
+      singleSequenceNumbers: singles,
       failedRecordCount: batch.FailedRecordCount,
       batchSequenceNumbers: batch.Records.map((record) => record.SequenceNumber),
       item: item.Item,
