@@ -2,6 +2,7 @@
 its banner suggests works as printed; another project run with --config gets a banner of its own."""
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def _banner(stack: RunningStack, last_line: str) -> str:
     return wait_for(printed, timeout=30)
 
 
+@pytest.mark.skipif(
+    shutil.which("curl") is None, reason="curl is not installed: the banner's command needs it"
+)
 def test_up_reports_each_phase_and_its_suggested_curl_command_works(stack: RunningStack) -> None:
     output = _banner(stack, "Stop: Ctrl-C")
     progress = [line for line in output.splitlines() if line.startswith("listmgr: ")]
