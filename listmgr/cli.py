@@ -131,8 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_up(arguments: argparse.Namespace) -> int:
     stack = Stack(
-        progress=lambda line: print(f"listmgr: {line}", flush=True),
-        options=StackOptions(
+        StackOptions(
             config=arguments.config,
             state_dir=arguments.state_dir,
             host=arguments.host,
@@ -142,6 +141,7 @@ def run_up(arguments: argparse.Namespace) -> int:
             region=arguments.region,
             endpoint_url=arguments.endpoint_url,
         ),
+        progress=lambda line: print(f"listmgr: {line}", flush=True),
     )
     stopping = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
