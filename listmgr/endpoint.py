@@ -50,6 +50,7 @@ _WORKER_THREADS = 64
 # moto sets no limit on a request body; this one only keeps a runaway client from exhausting
 # memory, far past AWS's own request limits.
 _MAX_BODY = 1024 * 1024 * 1024
+_IDLE_CONNECTION_TIMEOUT = 600.0
 _STOP_TIMEOUT = 10.0
 
 
@@ -91,6 +92,10 @@ def serve(app: WsgiApp, host: str, port: int, *, name: str = "aws-endpoint") -> 
     config.accesslog = None
     log = config.errorlog = _quiet_logger(name)
     config.include_server_header = False
+    # werkzeug's server never closed an idle connection; hypercorn would after 5 s, and a boto3
+    # client that reuses a pooled connection just as it closes gets a connection error that
+    # botocore retries, which can put a Kinesis record twice.
+    config.keep_alive_timeout = _IDLE_CONNECTION_TIMEOUT
     adapter = _MotoAdapter(app, _MAX_BODY)
 
     loop = asyncio.new_event_loop()
