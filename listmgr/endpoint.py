@@ -29,10 +29,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import hypercorn.protocol
 from hypercorn.app_wrappers import _build_environ  # hypercorn's own scope-to-environ translation
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config
+from hypercorn.protocol.h2 import H2Protocol
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, HTTPScope, Scope
+from hyperframe.frame import Frame, GoAwayFrame
 from moto.core.request import (
     PRESERVED_HEADER_NAMES_ENVIRON_KEY,
     environ_key_for_header,
@@ -97,6 +100,9 @@ def serve(app: WsgiApp, host: str, port: int, *, name: str = "aws-endpoint") -> 
     # botocore retries, which can put a Kinesis record twice.
     config.keep_alive_timeout = _IDLE_CONNECTION_TIMEOUT
     adapter = _MotoAdapter(app, _MAX_BODY)
+    # hypercorn picks its HTTP/2 protocol class by this name for every connection it switches
+    # to HTTP/2 (prior knowledge or h2c upgrade); only the local stack runs hypercorn.
+    setattr(hypercorn.protocol, "H2Protocol", _H2Protocol)  # noqa: B010
 
     loop = asyncio.new_event_loop()
     loop.set_default_executor(ThreadPoolExecutor(_WORKER_THREADS, thread_name_prefix=name))
@@ -118,6 +124,27 @@ def serve(app: WsgiApp, host: str, port: int, *, name: str = "aws-endpoint") -> 
     thread = threading.Thread(target=run, daemon=True, name=name)
     thread.start()
     return Endpoint(host, bound_port, loop, stopping, thread)
+
+
+class _H2Protocol(H2Protocol):
+    """hypercorn's HTTP/2 connection, finishing the responses a client's GOAWAY leaves open.
+
+    A GOAWAY from a client says it opens no more streams; the responses to the ones it opened
+    still arrive (RFC 9113, 6.8). The JavaScript SDK sends one the moment a response's headers
+    arrive (it opens a session per request), but h2 sends nothing more once it has read a GOAWAY
+    and hypercorn then closes the connection: a response larger than the client's flow-control
+    window (a GetRecords of more than 64 KiB) never arrived whole. Here a GOAWAY without an
+    error, while streams are open, is left unread; the client closes the connection itself once
+    it has its responses (or the idle timeout does)."""
+
+    def __init__(self, *arguments: Any, **keywords: Any) -> None:
+        super().__init__(*arguments, **keywords)
+        self.connection._frame_dispatch_table[GoAwayFrame] = self._receive_goaway
+
+    def _receive_goaway(self, frame: GoAwayFrame) -> tuple[list[Frame], list[Any]]:
+        if frame.error_code == 0 and self.streams:
+            return [], []
+        return self.connection._receive_goaway_frame(frame)
 
 
 class _MotoAdapter:

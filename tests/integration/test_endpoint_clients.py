@@ -89,8 +89,17 @@ def test_the_javascript_sdk_v3_with_default_settings(
     aws: Aws, resources: tuple[str, str], node: str, tmp_path: Path
 ) -> None:
     stream, table = resources
+    full_stream = f"{stream}-full"
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=full_stream, ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName=full_stream)
+    stored = [f"{n:04d}".ljust(1000, ".") for n in range(100)]  # 100 kB in all
+    kinesis.put_records(
+        StreamName=full_stream, Records=[{"PartitionKey": "k", "Data": text.encode()} for text in stored]
+    )
+
     result = subprocess.run(
-        [node, str(CLIENTS / "sdk_v3.mjs"), aws.endpoint_url, stream, table, "bill"],
+        [node, str(CLIENTS / "sdk_v3.mjs"), aws.endpoint_url, stream, table, "bill", full_stream],
         cwd=ROOT,  # node resolves @aws-sdk/* from ROOT/node_modules
         env=_client_environment(tmp_path),
         capture_output=True,
@@ -105,6 +114,7 @@ def test_the_javascript_sdk_v3_with_default_settings(
     assert seen["kinesisHandler"] == "NodeHttp2Handler"
     assert seen["failedRecordCount"] == 0
     assert seen["item"] == ITEM
+    assert seen["readBack"] == stored
     sequence_numbers = seen["singleSequenceNumbers"] + seen["batchSequenceNumbers"]
     texts = [b"one from js", b"two from js", b"three from js", b"four from js", b"five from js"]
     assert _records(aws, stream) == list(zip(sequence_numbers, texts, strict=True))

@@ -1,11 +1,18 @@
 // The JavaScript SDK v3 against the local endpoint with its DEFAULT configuration: only the
 // endpoint, the region and dummy credentials. The Kinesis client talks HTTP/2 (its default
 // request handler is NodeHttp2Handler), the DynamoDB client HTTP/1.1.
-// Usage: node sdk_v3.mjs ENDPOINT STREAM TABLE KEY; prints one JSON line of what it saw.
-import { KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+// Usage: node sdk_v3.mjs ENDPOINT STREAM TABLE KEY FULL_STREAM; prints one JSON line of what
+// it saw: it puts records on STREAM, reads KEY from TABLE and reads FULL_STREAM back.
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  PutRecordCommand,
+  PutRecordsCommand,
+} from "@aws-sdk/client-kinesis";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 
-const [endpoint, stream, table, key] = process.argv.slice(2);
+const [endpoint, stream, table, key, fullStream] = process.argv.slice(2);
 const settings = {
   endpoint,
   region: "us-east-1",
@@ -34,6 +41,15 @@ try {
       ],
     }),
   );
+  // More than the client's HTTP/2 flow-control window (64 KiB): sent in several DATA frames.
+  const { ShardIterator } = await kinesis.send(
+    new GetShardIteratorCommand({
+      StreamName: fullStream,
+      ShardId: "shardId-000000000000",
+      ShardIteratorType: "TRIM_HORIZON",
+    }),
+  );
+  const read = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
   const item = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: key } } }));
   console.log(
     JSON.stringify({
@@ -42,6 +58,7 @@ try {
       failedRecordCount: batch.FailedRecordCount,
       batchSequenceNumbers: batch.Records.map((record) => record.SequenceNumber),
       item: item.Item,
+      readBack: read.Records.map((record) => new TextDecoder().decode(record.Data)),
     }),
   );
 } finally {
