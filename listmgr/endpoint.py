@@ -152,14 +152,12 @@ class _MotoAdapter:
     is): the request body read whole, the WSGI app run on a worker thread, and its response
     handed back whole, headers, body and end in one step on the loop.
 
-    hypercorn's own adapter starts the response as soon as the app starts it and sends each body
-    chunk from the worker thread on its own. Over HTTP/2 that leaves a gap between the HEADERS
-    frame and the DATA frames, and the JavaScript SDK closes its session (GOAWAY) the moment the
-    headers arrive: once the server has read that GOAWAY, h2 sends nothing more on the
-    connection, and the client gets an empty body. Sent in one step, every frame of the response
-    is written before the server reads anything else from the client. It also never leaves a
-    response unstarted when the body is empty (HEAD, 204, 304), which hypercorn's adapter does
-    (a 500). moto builds every response in memory, so holding it whole costs nothing more."""
+    hypercorn's own adapter instead starts the response when the app starts it and sends each
+    body chunk from the worker thread, one round trip to the loop each: slower, and it never
+    starts a response whose body is empty (werkzeug's for every HEAD, 204 and 304), which then
+    ends as a 500. Sent in one step, no frame of a response waits on the worker thread once its
+    headers are out (the JavaScript SDK closes its session as soon as they arrive, see
+    _H2Protocol). moto builds every response in memory, so holding it whole costs nothing more."""
 
     def __init__(self, app: WsgiApp, max_body: int) -> None:
         self.app = app
