@@ -142,7 +142,9 @@ class _H2Protocol(H2Protocol):
         self.connection._frame_dispatch_table[GoAwayFrame] = self._receive_goaway
 
     def _receive_goaway(self, frame: GoAwayFrame) -> tuple[list[Frame], list[Any]]:
-        if frame.error_code == 0 and self.streams:
+        # h2 counts a stream the client opened in the same read as its GOAWAY; hypercorn's own
+        # table only once that read's events are handled.
+        if frame.error_code == 0 and (self.streams or self.connection.open_inbound_streams):
             return [], []
         return self.connection._receive_goaway_frame(frame)
 

@@ -2,6 +2,7 @@
 knowledge (what the JavaScript SDK v3 Kinesis client sends), HTTP/1.1 `Upgrade: h2c`, and plain
 HTTP/1.1 (boto3); and it frees its port when it stops."""
 
+import base64
 import json
 import socket
 import uuid
@@ -12,6 +13,7 @@ import h2.connection
 import h2.events
 import h2.settings
 import pytest
+from hyperframe.frame import GoAwayFrame
 
 from listmgr import moto_server
 from tests.conftest import Aws, free_port
@@ -35,6 +37,19 @@ def stream(aws: Aws) -> str:
 def _host_port(aws: Aws) -> tuple[str, int]:
     host, _, port = aws.endpoint_url.removeprefix("http://").rpartition(":")
     return host, int(port)
+
+
+def _kinesis_headers(aws: Aws, operation: str, body: bytes) -> list[tuple[str, str]]:
+    return [
+        (":method", "POST"),
+        (":scheme", "http"),
+        (":authority", aws.endpoint_url.removeprefix("http://")),
+        (":path", "/"),
+        ("content-type", "application/x-amz-json-1.1"),
+        ("x-amz-target", f"Kinesis_20131202.{operation}"),
+        ("authorization", _KINESIS_AUTHORIZATION),
+        ("content-length", str(len(body))),
+    ]
 
 
 def _read_response(sock: socket.socket, connection: h2.connection.H2Connection, stream_id: int) -> Any:
@@ -61,19 +76,7 @@ def test_http2_with_prior_knowledge_reaches_moto(aws: Aws, stream: str) -> None:
         connection.initiate_connection()  # the HTTP/2 preface first: no HTTP/1.1 at all
         body = json.dumps({"StreamName": stream}).encode()
         stream_id = connection.get_next_available_stream_id()
-        connection.send_headers(
-            stream_id,
-            [
-                (":method", "POST"),
-                (":scheme", "http"),
-                (":authority", aws.endpoint_url.removeprefix("http://")),
-                (":path", "/"),
-                ("content-type", "application/x-amz-json-1.1"),
-                ("x-amz-target", "Kinesis_20131202.DescribeStreamSummary"),
-                ("authorization", _KINESIS_AUTHORIZATION),
-                ("content-length", str(len(body))),
-            ],
-        )
+        connection.send_headers(stream_id, _kinesis_headers(aws, "DescribeStreamSummary", body))
         connection.send_data(stream_id, body, end_stream=True)
         sock.sendall(connection.data_to_send())
         headers, answer = _read_response(sock, connection, stream_id)
@@ -82,6 +85,36 @@ def test_http2_with_prior_knowledge_reaches_moto(aws: Aws, stream: str) -> None:
     summary = json.loads(answer)["StreamDescriptionSummary"]
     assert summary["StreamName"] == stream
     assert summary["OpenShardCount"] == 1
+
+
+def test_a_response_arrives_whole_after_the_client_said_goaway(aws: Aws, stream: str) -> None:
+    """The JavaScript SDK sends GOAWAY as soon as a response's headers arrive; a response larger
+    than the client's flow-control window (64 KiB) must still arrive whole."""
+    kinesis = aws.client("kinesis")
+    stored = [f"{n:04d}".ljust(1000, ".").encode() for n in range(100)]
+    kinesis.put_records(StreamName=stream, Records=[{"PartitionKey": "k", "Data": data} for data in stored])
+    shard = kinesis.list_shards(StreamName=stream)["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
+        "ShardIterator"
+    ]
+
+    connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    with socket.create_connection(_host_port(aws), timeout=30) as sock:
+        connection.initiate_connection()
+        body = json.dumps({"ShardIterator": iterator}).encode()
+        stream_id = connection.get_next_available_stream_id()
+        connection.send_headers(stream_id, _kinesis_headers(aws, "GetRecords", body))
+        connection.send_data(stream_id, body, end_stream=True)
+        # A GOAWAY without an error, written behind h2's back so that this side keeps reading.
+        goaway = GoAwayFrame(0)
+        goaway.last_stream_id = 0
+        sock.sendall(connection.data_to_send() + goaway.serialize())
+        headers, answer = _read_response(sock, connection, stream_id)
+
+    assert headers[b":status"] == b"200"
+    assert len(answer) > 65535
+    records = json.loads(answer)["Records"]
+    assert [base64.b64decode(record["Data"]) for record in records] == stored
 
 
 def test_an_http1_upgrade_to_h2c_is_answered_over_http2(aws: Aws) -> None:
