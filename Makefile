@@ -8,16 +8,24 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
+# The AWS CLI v1 that tests/integration/test_endpoint_clients.py drives: it carries its own botocore.
+AWSCLI := .venv-awscli
+AWSCLI_STAMP := $(AWSCLI)/.installed
 # `osls package` calls no AWS API; these keep it from picking up real credentials all the same.
 OFFLINE_AWS := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline
 
 .PHONY: run test check lint unit integration e2e bench schemas package tools clean
 
 $(STAMP): pyproject.toml requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,dev]'
-	touch $(STAMP)
+	@echo "listmgr: installing the project into $(VENV) (first run, or dependencies changed; a few minutes)"
+	@echo "listmgr: creating $(VENV) with $(PYTHON)"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "listmgr: upgrading pip"
+	@$(BIN)/pip install --quiet --upgrade pip
+	@echo "listmgr: installing the project and its dependencies (moto, boto3, Flask, pytest, ...)"
+	@$(BIN)/pip install --quiet -e '.[local,dev]'
+	@touch $(STAMP)
+	@echo "listmgr: installed"
 
 run: $(STAMP)
 	$(BIN)/listmgr up
@@ -55,8 +63,15 @@ $(TOOLS_STAMP): tests/deploy/requirements-tools.txt
 	$(TOOLS)/bin/pip install --quiet -r tests/deploy/requirements-tools.txt
 	touch $(TOOLS_STAMP)
 
-# What tests/deploy runs: osls with its plugins, cfn-lint and checkov.
-tools: $(NODE_STAMP) $(TOOLS_STAMP)
+$(AWSCLI_STAMP): tests/integration/clients/requirements-awscli.txt
+	$(PYTHON) -m venv $(AWSCLI)
+	$(AWSCLI)/bin/pip install --quiet --upgrade pip
+	$(AWSCLI)/bin/pip install --quiet -r tests/integration/clients/requirements-awscli.txt
+	touch $(AWSCLI_STAMP)
+
+# What tests/deploy runs (osls with its plugins, cfn-lint and checkov) and the clients the local
+# endpoint is tested with (the JavaScript SDK v3 from package.json, the AWS CLI v1).
+tools: $(NODE_STAMP) $(TOOLS_STAMP) $(AWSCLI_STAMP)
 
 # The deployment artifact and template in .serverless/, offline, as `osls deploy` would upload them.
 package: $(NODE_STAMP)
@@ -64,4 +79,4 @@ package: $(NODE_STAMP)
 	@du -h .serverless/list-manager.zip
 
 clean:
-	rm -rf $(VENV) .listmgr .pytest_cache .mypy_cache .ruff_cache $(TOOLS) node_modules .serverless
+	rm -rf $(VENV) .listmgr .pytest_cache .mypy_cache .ruff_cache $(TOOLS) $(AWSCLI) node_modules .serverless

@@ -6,6 +6,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from listmgr import commands
 from listmgr.stack import Stack, StackError, StackOptions
@@ -24,27 +25,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default, except where there is none to show (None, a
+    flag's False): those say in their own words what leaving them out does."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose subcommands (made with add_subparsers) format their help the same way."""
+
+    def __init__(self, *arguments: Any, **keywords: Any) -> None:
+        keywords.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*arguments, **keywords)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="listmgr", description="List manager: the local stack and its tools."
-    )
+    parser = _Parser(prog="listmgr", description="List manager: the local stack and its tools.")
     parser.add_argument(
-        "--state-dir", type=Path, default=Path(".listmgr"), help="where stack.json lives (default .listmgr)"
+        "--state-dir",
+        type=Path,
+        default=Path(".listmgr"),
+        help="where the running stack keeps stack.json, its API key and its checkpoints",
     )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     up = sub.add_parser("up", help="run the whole stack locally until Ctrl-C")
-    up.add_argument("--config", type=Path, default=Path("serverless.yml"), help="the serverless.yml to run")
-    up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--aws-port", type=int, default=4566)
-    up.add_argument("--api-port", type=int, default=8000)
-    up.add_argument("--stage", default="dev")
-    up.add_argument("--region", default="us-east-1")
+    up.add_argument(
+        "--config",
+        type=Path,
+        default=Path("serverless.yml"),
+        help="the serverless.yml to run (another project's works too)",
+    )
+    up.add_argument("--host", default="127.0.0.1", help="the address the AWS endpoint and the API listen on")
+    up.add_argument(
+        "--aws-port", type=int, default=4566, help="the local AWS endpoint's port (HTTP/1.1 and HTTP/2)"
+    )
+    up.add_argument("--api-port", type=int, default=8000, help="the HTTP API's port")
+    up.add_argument("--stage", default="dev", help="the stage resource names are made with (${sls:stage})")
+    up.add_argument("--region", default="us-east-1", help="the region of the resources and of every client")
     up.add_argument(
         "--endpoint-url",
         default=None,
         help="use this AWS endpoint (an external moto server, LocalStack) instead of starting moto; "
-        "the stack's resources are created only if it does not exist there yet",
+        "the stack's resources are created only if it does not exist there yet "
+        "(default: start moto on --host:--aws-port)",
     )
     up.set_defaults(run=run_up)
 
@@ -53,10 +81,29 @@ def build_parser() -> argparse.ArgumentParser:
     send.set_defaults(run=commands.send)
 
     tail = sub.add_parser("tail", help="print the events on the stream as JSON lines")
-    tail.add_argument("--from", dest="start", choices=("trim-horizon", "latest"), default="trim-horizon")
-    tail.add_argument("--type", dest="pattern", default="*", help="only events whose type matches this glob")
-    tail.add_argument("--limit", type=int, default=None, help="stop after this many events")
-    tail.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
+    tail.add_argument(
+        "--from",
+        dest="start",
+        choices=("trim-horizon", "latest"),
+        default="trim-horizon",
+        help="where to start reading: trim-horizon prints every event the stream still holds "
+        "(the oldest first), latest only the events published after tail starts",
+    )
+    tail.add_argument(
+        "--type",
+        dest="pattern",
+        default="*",
+        help="only events whose type matches this glob (user-list-*, aggregate-list-updated, fault)",
+    )
+    tail.add_argument(
+        "--limit", type=int, default=None, help="stop after this many events (default: no limit)"
+    )
+    tail.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="stop after this many seconds (default: follow the stream until Ctrl-C)",
+    )
     tail.set_defaults(run=commands.tail)
 
     invoke = sub.add_parser("invoke", help="run a function's handler with a Lambda event against the stack")
@@ -93,7 +140,8 @@ def run_up(arguments: argparse.Namespace) -> int:
             stage=arguments.stage,
             region=arguments.region,
             endpoint_url=arguments.endpoint_url,
-        )
+        ),
+        progress=lambda line: print(f"listmgr: {line}", flush=True),
     )
     stopping = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):

@@ -4,6 +4,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -245,31 +246,57 @@ def migrate(arguments: argparse.Namespace) -> int:
     return 0
 
 
+# The handler of the list manager's own HTTP API: only its banner suggests a request to /lists.
+LIST_API_HANDLER = "services/api/handler.handle"
+SAMPLE_SUBMISSION = '{"title":"stats","user":"bill","type":"tally","entries":{"xp":83}}'
+
+
 def banner(description: Mapping[str, Any], resources: LocalResources | None) -> str:
-    lines = [
-        "",
-        "list manager is running",
-        f"  API              {description.get('api_url') or '(no HTTP function)'}",
-        f"  AWS endpoint     {description['aws_endpoint_url']}  (region {description['region']})",
-        f"  event stream     {description.get('stream_name')}",
-        f"  table            {description.get('table_name')}",
-        f"  failure queue    {description.get('failure_queue_url')}",
-        f"  archive          {description.get('archive_url')}",
+    """What `listmgr up` prints once the stack is ready: the service's own name and only what it
+    has (another project run with --config may have no API, stream or table)."""
+    endpoint = f"{description['aws_endpoint_url']}  (region {description['region']}, HTTP/1.1 and HTTP/2)"
+    rows = [
+        ("API", description.get("api_url")),
+        ("AWS endpoint", endpoint),
+        ("event stream", description.get("stream_name")),
+        ("table", description.get("table_name")),
+        ("failure queue", description.get("failure_queue_url")),
+        ("archive", description.get("archive_url")),
+        ("restored", description.get("restored")),
     ]
-    if description.get("restored"):
-        lines.append(f"  restored         {description['restored']}")
-    for mapping in description.get("mappings", []):
-        lines.append(
-            f"  mapping          {mapping['type']} -> {mapping['function']} (batch {mapping['batchSize']})"
-        )
+    rows += [
+        ("mapping", f"{mapping['type']} -> {mapping['function']} (batch {mapping['batchSize']})")
+        for mapping in description.get("mappings", [])
+    ]
     if resources and resources.skipped:
-        lines.append(f"  not emulated     {', '.join(f'{k} ({v})' for k, v in resources.skipped.items())}")
-    lines += [
-        f"  API key          {description.get('api_key')}",
-        "  stack.json       .listmgr/stack.json",
-        "",
-        'Try:  curl -s -X POST $API/lists -H "Authorization: Bearer $KEY" '
-        '-d \'{"title":"stats","user":"bill","type":"tally","entries":{"xp":83}}\'',
-        "Stop: Ctrl-C",
-    ]
+        rows.append(("not emulated", ", ".join(f"{k} ({v})" for k, v in resources.skipped.items())))
+    list_api = description.get("api_url") and description.get("api_handler") == LIST_API_HANDLER
+    if list_api:
+        rows.append(("API key", description.get("api_key")))
+    rows.append(("stack.json", ".listmgr/stack.json"))
+    lines = ["", f"{description.get('service') or 'the stack'} is running"]
+    lines += [f"  {label:<16} {value}" for label, value in rows if value]
+    lines.append("")
+    if list_api:
+        lines.append(f"Try:  {try_command(description)}")
+    lines.append("Stop: Ctrl-C")
     return "\n".join(lines)
+
+
+def try_command(description: Mapping[str, Any]) -> str:
+    """A curl command line that submits a sample list to the running API, ready to paste."""
+    return shlex.join(
+        [
+            "curl",
+            "-s",
+            "-X",
+            "POST",
+            f"{description['api_url']}/lists",
+            "-H",
+            f"Authorization: Bearer {description['api_key']}",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            SAMPLE_SUBMISSION,
+        ]
+    )

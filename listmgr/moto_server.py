@@ -19,20 +19,29 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from listmgr.endpoint import Endpoint
 
 _lock = threading.RLock()
 
 
-def start(host: str, port: int) -> Any:
-    """A started ThreadedMotoServer on host:port (stop it with `.stop()`)."""
-    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - heavy; only the local stack needs it
+def start(host: str, port: int) -> "Endpoint":
+    """moto's server app on host:port, over HTTP/1.1 and cleartext HTTP/2 (stop it with `.stop()`).
+
+    The app is the one moto's own ThreadedMotoServer serves; only the HTTP server differs,
+    since werkzeug's speaks no HTTP/2 (listmgr/endpoint.py says why that matters)."""
+    from moto.moto_server.werkzeug_app import (  # noqa: PLC0415 - heavy; only the local stack needs it
+        DomainDispatcherApplication,
+        create_backend_app,
+    )
+
+    from listmgr.endpoint import serve  # noqa: PLC0415 - imports hypercorn
 
     serialize_dynamodb()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    return server
+    return serve(DomainDispatcherApplication(create_backend_app), host, port)
 
 
 def serialize_dynamodb() -> None:

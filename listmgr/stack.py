@@ -66,6 +66,8 @@ class Stack:
     api_key: str = ""
     environment: dict[str, str] = field(default_factory=dict)
     """What the functions' environment resolved to; `listmgr invoke` runs handlers with it."""
+    progress: Callable[[str], None] = field(default=lambda _line: None)
+    """Told each phase of `start` as it begins (`listmgr up` prints them: the first start is slow)."""
     _stoppers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -85,10 +87,12 @@ class Stack:
         )
         os.environ.setdefault("AWS_XRAY_CONTEXT_MISSING", "IGNORE_ERROR")
         if not options.endpoint_url:
+            self.progress(f"starting the AWS endpoint on {self.endpoint_url}")
             self._start_moto()
         self.config = configuration.load(
             options.config, configuration.Options(stage=options.stage, region=options.region)
         )
+        self.progress(f"creating the resources of {options.config}")
         self.resources = deploy(
             self.config, self.client("cloudformation"), f"{self.config.service}-{options.stage}"
         )
@@ -96,9 +100,11 @@ class Stack:
         self._migrate_archive()
         self._restore_from_archive()
         self.functions = functions_of(self.config, options.stage, options.region)
+        self.progress("starting the event source mappings")
         self._start_mappings()
         self._start_http()
         self._write_description()
+        self.progress("ready")
 
     def stop(self) -> None:
         for stop in reversed(self._stoppers):
@@ -195,7 +201,11 @@ class Stack:
             ):
                 app = _wsgi_app(self.functions[key])
                 if app is not None:
+                    self.progress(
+                        f"starting the API ({key}) on http://{self.options.host}:{self.options.api_port}"
+                    )
                     self._serve(app)
+                    self.description["api_handler"] = self.functions[key].handler_path
                     return
 
     def _serve(self, app: Any) -> None:
@@ -231,6 +241,7 @@ class Stack:
                 "QueueUrl"
             ]
         self.description.update(
+            service=self.config.service if self.config else None,
             aws_endpoint_url=self.endpoint_url,
             region=self.options.region,
             stage=self.options.stage,

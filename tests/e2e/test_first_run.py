@@ -1,0 +1,73 @@
+"""A newcomer's first minutes: `listmgr up` says what it is doing phase by phase, and the command
+its banner suggests works as printed; another project run with --config gets a banner of its own."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from shared.events.codec import loads
+from tests.conftest import ROOT
+from tests.e2e.conftest import RunningStack, start_stack, stop_stack, wait_for
+
+PHASES = [
+    r"listmgr: starting the AWS endpoint on http://127\.0\.0\.1:\d+",
+    r"listmgr: creating the resources of .*serverless\.yml",
+    r"listmgr: starting the event source mappings",
+    r"listmgr: starting the API \(api\) on http://127\.0\.0\.1:\d+",
+    r"listmgr: ready",
+]
+
+
+def _banner(stack: RunningStack, last_line: str) -> str:
+    """The output of `listmgr up` once it has printed `last_line`."""
+
+    def printed() -> str | None:
+        text = (stack.folder / "up.log").read_text()
+        return text if last_line in text else None
+
+    return wait_for(printed, timeout=30)
+
+
+@pytest.mark.skipif(
+    shutil.which("curl") is None, reason="curl is not installed: the banner's command needs it"
+)
+def test_up_reports_each_phase_and_its_suggested_curl_command_works(stack: RunningStack) -> None:
+    output = _banner(stack, "Stop: Ctrl-C")
+    progress = [line for line in output.splitlines() if line.startswith("listmgr: ")]
+    [try_line] = [line for line in output.splitlines() if line.startswith("Try:  ")]
+
+    result = subprocess.run(
+        ["sh", "-c", try_line.removeprefix("Try:  ") + " -w '\\n%{http_code}'"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    body, _, status = result.stdout.rpartition("\n")
+
+    assert [
+        re.fullmatch(pattern, line) is not None for pattern, line in zip(PHASES, progress, strict=True)
+    ] == [True] * len(PHASES)
+    assert "list-manager is running" in output
+    assert status == "202", result.stdout + result.stderr
+    assert loads(body)["status"] == "accepted"
+
+
+def test_another_project_gets_a_banner_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLICKS_RECORDINGS", str(tmp_path / "clicks.txt"))
+    project = ROOT / "tests" / "fixtures" / "project" / "serverless.yml"
+    running = start_stack(tmp_path, ("--config", str(project)))
+    try:
+        output = _banner(running, "Stop: Ctrl-C")
+    finally:
+        assert stop_stack(running) == 0
+    banner = output[output.index("click-counter is running") :]
+
+    assert "click-counter-dev-clicks" in banner
+    assert "click-counter-dev-counts" in banner
+    assert "kinesis -> count" in banner
+    for absent in ("list-manager", "curl", "/lists", "API key", "listmgr: starting the API"):
+        assert absent not in output
