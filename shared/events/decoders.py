@@ -11,6 +11,7 @@ event that is not a batch of records is NotABatch, with a message that says what
 import base64
 import binascii
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -129,7 +130,8 @@ def dynamodb_unit(record: Any) -> UnitOfWork:
 Fields = Mapping[str, Mapping[str, type | tuple[type, ...]]]
 KINESIS_FIELDS: Fields = {
     "": {"eventID": str, "kinesis": Mapping},
-    "kinesis": {"sequenceNumber": str, "data": str, "approximateArrivalTimestamp": (int, float)},
+    # A number: a float from Lambda, a Decimal from an event read with the codec (listmgr invoke).
+    "kinesis": {"sequenceNumber": str, "data": str, "approximateArrivalTimestamp": (int, float, Decimal)},
 }
 DYNAMODB_FIELDS: Fields = {
     "": {"eventID": str, "eventName": str, "dynamodb": Mapping},

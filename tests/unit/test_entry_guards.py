@@ -12,7 +12,7 @@ from services.listener.handler import handle as listener
 from services.listener.rules import RULES as LISTENER_RULES
 from services.trigger.handler import handle as trigger
 from services.trigger.rules import RULES as TRIGGER_RULES
-from shared.events.codec import loads
+from shared.events.codec import dumps, loads
 from shared.events.decoders import NotABatch, from_dynamodb, from_kinesis
 from shared.events.testing import dynamodb_record, kinesis_record
 from shared.lists.memory import MemoryListStore
@@ -141,3 +141,10 @@ def test_a_rule_that_raises_faults_its_record_never_the_batch() -> None:
     assert batch_response(units) == {"batchItemFailures": []}
     assert units[0].fault == "a rule failed on this record: KeyError: 'entries'"
     assert [loads(data)["list"]["user"] for _, data in stream.records] == ["bill"]
+
+
+def test_an_event_read_with_the_codec_keeps_its_arrival_times_as_numbers() -> None:
+    # `listmgr invoke` reads the event file with exact decimals: 1700000000.0 is a Decimal.
+    event = loads(dumps({"Records": [kinesis_record(SUBMISSION, 1)]}))
+    (unit,) = from_kinesis(event)
+    assert unit.fault is None and unit.event is not None
