@@ -17,7 +17,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -226,7 +226,7 @@ def trigger_figures(aws: Aws) -> None:
 
 
 class _Null:
-    def put_records(self, records: list[tuple[str, bytes]]) -> list[str | None]:
+    def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]:
         return [None] * len(records)
 
 

@@ -59,7 +59,7 @@ class World:
     """Whether the listener applies what is published while a request waits."""
 
     def __post_init__(self) -> None:
-        self.waiter = instant_waiter(lambda: self.listening and self.apply())
+        self.waiter = instant_waiter(self.listen)
         self.app: Flask = create_app(self.deps())
         self.client: FlaskClient = self.app.test_client()
 
@@ -79,6 +79,11 @@ class World:
     def now(self) -> int:
         """The API's clock: it moves on with every record applied."""
         return 1_700_000_000_000 + self.applied
+
+    def listen(self) -> None:
+        """What the listener does while a request waits: apply what was published, if it runs."""
+        if self.listening:
+            self.apply()
 
     def apply(self) -> None:
         """Runs the listener over the records published since the last call."""

@@ -7,7 +7,7 @@ stays backwards compatible; `raw` carries the source's own data for audit.
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shared.events.submission import ListRef, ListType, Name, Number, Submission
 
@@ -27,7 +27,9 @@ class Envelope(BaseModel):
 
     id: EventId = Field(description="Unique and deterministic: the same change always has the same id.")
     type: str
-    timestamp: int = Field(ge=0, description="Epoch milliseconds of the change.")
+    timestamp: StrictInt = Field(
+        ge=0, description="Epoch milliseconds of the change: a JSON integer (1.0, \"1\" or true is a fault)."
+    )
     partitionKey: str | None = Field(
         default=None, min_length=1, max_length=256, description="Keeps the events of one list in order."
     )

@@ -36,7 +36,7 @@ class Api:
             archive=harness.archive,
             keys=KEYS,
             tags=TAGS,
-            probes=handler.probes(harness.store, harness.stream, harness.archive),  # type: ignore[arg-type]
+            probes=handler.probes(harness.store, harness.stream, harness.archive),
         )
         self.client: FlaskClient = create_app(deps).test_client()
 
@@ -129,7 +129,7 @@ def test_health_checks_the_table_the_stream_and_the_archive(api: Api) -> None:
 
 def test_health_is_degraded_when_the_table_is_missing(harness: Harness) -> None:
     missing = DynamoListStore(harness.store.client, "no-such-table-" + uuid.uuid4().hex[:8])
-    probes = handler.probes(missing, harness.stream, harness.archive)  # type: ignore[arg-type]
+    probes = handler.probes(missing, harness.stream, harness.archive)
     deps = ApiDeps(
         store=missing, stream=harness.stream, archive=harness.archive, keys=KEYS, tags=TAGS, probes=probes
     )

@@ -5,6 +5,7 @@ may get a server error, and every response must match the document."""
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -83,7 +84,7 @@ def test_the_api_conforms_to_its_openapi_document(
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    def conforms(case: Case) -> None:
+    def conforms(case: Case[Any]) -> None:
         case.call_and_validate(headers=bearer(ADMIN_KEY), excluded_checks=NOT_CHECKED)
 
     conforms()

@@ -120,6 +120,7 @@ def test_a_response_arrives_whole_after_the_client_said_goaway(aws: Aws, stream:
 def test_an_http1_upgrade_to_h2c_is_answered_over_http2(aws: Aws) -> None:
     connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     settings = connection.initiate_upgrade_connection()  # the HTTP2-Settings header's value
+    assert settings is not None
     with socket.create_connection(_host_port(aws), timeout=30) as sock:
         sock.sendall(
             b"GET /moto-api/data.json HTTP/1.1\r\n"

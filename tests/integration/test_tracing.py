@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 from tests.conftest import ROOT, Aws
 
@@ -50,7 +51,7 @@ def test_aws_and_mysql_calls_are_traced_inside_lambda(aws: Aws, mysql_url: str) 
             check=False,
         )
         assert child.returncode == 0, child.stderr
-        segments = []
+        segments: list[dict[str, Any]] = []
         while len(segments) < 2:
             datagram, _ = daemon.recvfrom(65536)
             header, _, body = datagram.decode().partition("\n")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from shared.lists.aggregate import Aggregate
 from shared.lists.changes import Submit
 from shared.lists.coalesce import MAX_ITEMS_PER_WRITE, Slot, TitleState, Write, plan_title
-from shared.lists.dedup import Remembered
+from shared.lists.dedup import HOUR_MS, Remembered
 from shared.lists.limits import MAX_LIST_BYTES, MAX_NAME_LENGTH
 from shared.lists.user_list import UserList
 from shared.stream.connectors.capacity import item_size
@@ -118,7 +118,7 @@ def test_change_keys_are_scoped_to_the_user_list_and_unambiguous() -> None:
 
 
 def test_an_item_of_the_earlier_layout_remembers_its_ids_and_keeps_them_until_they_expire() -> None:
-    hour = 1_700_000_000_000 // layout.HOUR_MS
+    hour = 1_700_000_000_000 // HOUR_MS
     applied, rejected = layout.legacy_digest("old-1"), layout.legacy_digest("old-2")
     item = {
         "pk": "L#stats",
@@ -135,8 +135,8 @@ def test_an_item_of_the_earlier_layout_remembers_its_ids_and_keeps_them_until_th
     }
     legacy = layout.legacy_from_item(item)
     assert legacy is not None
-    assert legacy.outcome("old-1") == Remembered("applied", "", hour * layout.HOUR_MS)
-    assert legacy.outcome("old-2") == Remembered("rejected", "type conflict", hour * layout.HOUR_MS)
+    assert legacy.outcome("old-1") == Remembered("applied", "", hour * HOUR_MS)
+    assert legacy.outcome("old-2") == Remembered("rejected", "type conflict", hour * HOUR_MS)
     assert legacy.outcome("new") is None
     kept = legacy.since(hour - 25)
     assert kept is not None and list(kept.seen) == [hour]

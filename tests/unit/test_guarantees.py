@@ -226,3 +226,15 @@ def test_a_list_changed_more_often_than_any_budget_still_recognizes_every_id() -
     assert [unit.outcome for unit in again] == ["duplicate"] * 3
     bill = store.user_list("t", "bill")
     assert bill is not None and bill.entries == {"xp": Decimal(8_300)}
+
+
+def test_a_timestamp_that_is_not_a_json_integer_is_a_fault() -> None:
+    step = materialize(RULES, MaterializeOptions(store=MemoryListStore(), archive=FakeArchive()))
+    raw = '{"id":"%s","type":"list-delete-submitted","timestamp":%s,"update":{"title":"t","user":"u"}}'
+    records = [
+        kinesis_unit(kinesis_record(raw % (n, timestamp), n + 1, arrival=ARRIVAL))
+        for n, timestamp in enumerate(
+            [f"{ARRIVAL_MS}.0", f'"{ARRIVAL_MS}"', "true", "1.7e12", str(ARRIVAL_MS)]
+        )
+    ]
+    assert [unit.fault is not None for unit in step(records)] == [True, True, True, True, False]

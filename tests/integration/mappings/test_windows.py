@@ -3,6 +3,7 @@ window, and the window's final invocation sees the whole window's state."""
 
 import re
 from collections import defaultdict
+from typing import Any
 
 from tests.e2e.conftest import wait_for
 from tests.integration.mappings.conftest import MappingProject
@@ -14,7 +15,7 @@ def test_the_final_invocation_of_each_window_sees_its_summed_state(project: Mapp
     project.put(list(range(1, 31)))
     project.start("windowed")
 
-    def all_windows_closed() -> list[dict] | None:
+    def all_windows_closed() -> list[dict[str, Any]] | None:
         lines = project.recorded("windowed")
         finals = [line for line in lines if line["isFinalInvokeForWindow"]]
         return lines if sum(line["state"].get("total", 0) for line in finals) == 465 else None

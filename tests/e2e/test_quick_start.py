@@ -1,0 +1,56 @@
+"""The README's Quick start, pasted whole into a shell as a new user would, against a running
+stack: every figure it shows comes out, with no pause between the writes and the reads."""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import RunningStack
+
+
+def quick_start_block() -> str:
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"<!-- quick-start -->\n```sh\n(.*?)```\n<!-- /quick-start -->", readme, re.S)
+    assert found is not None, "the README has no quick-start block"
+    return found.group(1)
+
+
+def json_lines(output: str) -> list[Any]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the Quick start uses curl")
+def test_the_quick_start_pasted_whole_shows_its_figures(stack: RunningStack) -> None:
+    block = quick_start_block()
+    # The one change a reader's paste does not need: this stack's API listens on a free port.
+    assert "API=http://127.0.0.1:8000\n" in block
+    script = block.replace("API=http://127.0.0.1:8000\n", f"API={stack.api}\n")
+    (stack.folder / ".venv").symlink_to(Path(ROOT / ".venv"))
+    result = subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=stack.folder,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    answers = json_lines(result.stdout)
+    writes, stats, movies, after_write, reranked = answers[:4], answers[4], answers[5], answers[6], answers[7]
+    assert [write["status"] for write in writes] == ["applied"] * 4
+    assert (stats["entries"], stats["users"]) == ({"xp": 108}, 2)
+    assert movies["entries"] == {"blade runner": 3, "the empire strikes back": 5, "alien": 4}
+    assert movies["counts"] == {"blade runner": 2, "the empire strikes back": 2, "alien": 2}
+    assert movies["ranking"] == ["blade runner", "alien", "the empire strikes back"]
+    assert after_write["status"] == "applied"
+    assert reranked["entries"] == {"blade runner": 4, "the empire strikes back": 3, "alien": 2}
+    assert reranked["counts"] == {"blade runner": 2, "the empire strikes back": 1, "alien": 2}
+    assert reranked["ranking"] == ["alien", "blade runner", "the empire strikes back"]
+    events = answers[8:]
+    assert len(events) == 3 and all(event["type"].startswith("aggregate-list-") for event in events)
