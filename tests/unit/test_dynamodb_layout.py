@@ -5,6 +5,9 @@ import hashlib
 import json
 from decimal import Decimal
 
+from listmgr.config import Options, load
+from listmgr.filters import matches
+from shared.events.testing import dynamodb_record
 from shared.lists.aggregate import Aggregate
 from shared.lists.changes import Submit
 from shared.lists.coalesce import MAX_ITEMS_PER_WRITE, Slot, TitleState, Write, plan_title
@@ -14,6 +17,7 @@ from shared.lists.user_list import UserList
 from shared.stream.connectors.capacity import item_size
 from shared.stream.connectors.dynamodb import layout
 from shared.stream.connectors.dynamodb.table import MAX_TRANSACTION_BYTES
+from tests.conftest import ROOT
 
 
 def test_a_write_becomes_one_guarded_aggregate_put_and_its_companions() -> None:
@@ -162,3 +166,26 @@ def test_the_largest_lists_the_limits_allow_fit_an_item_and_the_largest_write_a_
         assert max(sizes) < 400 * 1024 and len(actions) <= MAX_ITEMS_PER_WRITE + 1
         assert sum(sizes) <= MAX_TRANSACTION_BYTES
     assert len(plan.writes) > 1  # split by bytes long before 99 items
+
+
+def test_the_triggers_mapping_delivers_list_items_and_filters_out_change_items() -> None:
+    trigger = load(ROOT / "serverless.yml", Options(stage="dev", region="us-east-1")).functions["trigger"]
+    (stream,) = [event["stream"] for event in trigger["events"] if "stream" in event]
+    patterns = stream["filterPatterns"]
+    user_list = layout.user_list_item("stats", "bill", Slot(UserList("stats", "bill", "tally", {}, 1)), 1, 0)
+    tombstone = layout.user_list_item("stats", "bill", Slot(None), 2, 0)
+    aggregate = layout.aggregate_item("stats", None, 2)
+    change = layout.change_item("stats", "bill", "e1", Remembered("applied"), 0)
+
+    def delivered(record: dict[str, object]) -> bool:
+        return any(matches(pattern, record) for pattern in patterns)
+
+    def key(item: dict[str, object]) -> dict[str, object]:
+        return {"pk": item["pk"], "sk": item["sk"]}
+
+    assert delivered(dynamodb_record("INSERT", key(user_list), new=user_list))
+    assert delivered(dynamodb_record("MODIFY", key(user_list), new=tombstone, old=user_list))
+    assert delivered(dynamodb_record("REMOVE", key(tombstone), old=tombstone))
+    assert delivered(dynamodb_record("MODIFY", key(aggregate), new=aggregate, old=aggregate))
+    assert not delivered(dynamodb_record("INSERT", key(change), new=change))
+    assert not delivered(dynamodb_record("REMOVE", key(change), old=change))
