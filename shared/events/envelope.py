@@ -28,7 +28,7 @@ class Envelope(BaseModel):
     id: EventId = Field(description="Unique and deterministic: the same change always has the same id.")
     type: str
     timestamp: StrictInt = Field(
-        ge=0, description="Epoch milliseconds of the change: a JSON integer (1.0, \"1\" or true is a fault)."
+        ge=0, description='Epoch milliseconds of the change: a JSON integer (1.0, "1" or true is a fault).'
     )
     partitionKey: str | None = Field(
         default=None, min_length=1, max_length=256, description="Keeps the events of one list in order."

@@ -26,6 +26,9 @@ class CommitResult:
     """Titles whose next write was refused because another writer got there first."""
     failed: dict[str, Exception] = field(default_factory=dict)
     """Titles whose next write failed for a reason that may pass."""
+    refused: dict[str, str] = field(default_factory=dict)
+    """Titles whose next write the store can never take (too large, say), and why: the changes
+    it holds are faults, never retried."""
 
 
 @dataclass(frozen=True)

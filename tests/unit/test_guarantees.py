@@ -238,3 +238,26 @@ def test_a_timestamp_that_is_not_a_json_integer_is_a_fault() -> None:
         )
     ]
     assert [unit.fault is not None for unit in step(records)] == [True, True, True, True, False]
+
+
+class RefusingStore(MemoryListStore):
+    """Refuses every write of one title, as DynamoDB refuses an item it cannot hold."""
+
+    def commit(self, writes: Mapping[str, Sequence[Write]], expires_at: int) -> CommitResult:
+        result = super().commit({title: w for title, w in writes.items() if title != "huge"}, expires_at)
+        if "huge" in writes:
+            result.refused["huge"] = "DynamoDB refused the write: Item size has exceeded the maximum"
+        return result
+
+
+def test_a_write_the_store_can_never_take_faults_its_records_and_the_rest_goes_on() -> None:
+    store, archive = RefusingStore(), FakeArchive()
+    step = materialize(RULES, MaterializeOptions(store=store, archive=archive))
+    documents = [
+        update("1", "bill", "tally", {"xp": 1}, ARRIVAL_MS, title="huge"),
+        update("2", "beth", "tally", {"xp": 2}, ARRIVAL_MS, title="fine"),
+    ]
+    huge, fine = step(units(documents))
+    assert huge.fault is not None and "exceeded" in huge.fault and huge.failed is None
+    assert fine.fault is None and fine.outcome == "applied"
+    assert [key[0] for key in archive.rows] == ["fine"]

@@ -136,6 +136,7 @@ def store(
         return units
     outcomes: dict[int, Outcome] = {}
     failures: dict[str, str] = {}
+    refused: dict[int, str] = {}
     titles = list(by_title)
     for attempt in range(options.max_attempts):
         now = options.clock()
@@ -151,13 +152,32 @@ def store(
         expires_at = (now + options.dedup.window_hours * HOUR_MS) // 1000
         result = options.store.commit({title: plans[title].writes for title in titles}, expires_at)
         failures.update({title: str(error) for title, error in result.failed.items()})
+        for title, reason in result.refused.items():
+            unstored = _unstored(changes, by_title[title], plans[title], result.committed.get(title, 0))
+            refused.update(dict.fromkeys(unstored, reason))
+            options.archive.forget([_key(changes[index]) for index in unstored])
         titles = sorted(result.stale, key=lambda title: by_title[title][0])
         if not titles:
             break
         options.sleep(random.uniform(0, 0.05 * 2**attempt))
     else:
         failures.update(dict.fromkeys(titles, "the title kept being changed by other writers"))
-    return _settle(units, by_title, outcomes, failures)
+    settled = _settle(units, by_title, outcomes, failures)
+    for index, reason in refused.items():
+        settled[index] = settled[index]._replace(fault=reason, outcome="rejected")
+    return settled
+
+
+def _unstored(
+    changes: Mapping[int, Change], indices: Sequence[int], plan: TitlePlan, stored: int
+) -> list[int]:
+    """The changes decided in the writes of `plan` after the first `stored` ones."""
+    unstored = {ref for write in plan.writes[stored:] for ref in write.decided}
+    return [index for index in indices if (changes[index].user, changes[index].event_id) in unstored]
+
+
+def _key(change: Change) -> tuple[str, str, str]:
+    return (change.title, change.user, change.event_id)
 
 
 def _wanted(
@@ -194,7 +214,7 @@ def _archive(
             if outcome.status == "applied":
                 rows.append(archived_record(units[index], change, outcome, now))
             elif outcome.status != "duplicate" or (outcome.first and outcome.first.status != "applied"):
-                not_applied.append((change.title, change.user, change.event_id))
+                not_applied.append(_key(change))
     archive.record(rows)
     if not_applied:
         archive.forget(not_applied)

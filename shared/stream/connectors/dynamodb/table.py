@@ -42,6 +42,10 @@ class TableUnavailable(StoreUnavailable):
     """DynamoDB refused or could not serve a request after the SDK's own retries: retry later."""
 
 
+class Refused(Exception):
+    """DynamoDB refused a transaction as invalid: it would refuse it every time."""
+
+
 class DynamoListStore:
     def __init__(
         self,
@@ -137,13 +141,14 @@ class DynamoListStore:
         while queues:
             prepared = [self._prepare(queue[0], expires_at) for queue in queues.values()]
             for pack in _packs(prepared):
-                outcome = self._transact(pack)
-                for title in (entry.write.title for entry in pack):
+                for title, outcome in self._transact_titles(pack).items():
                     if outcome is None:
                         result.committed[title] = result.committed.get(title, 0) + 1
                         queues[title].popleft()
                         if queues[title]:
                             continue
+                    elif isinstance(outcome, Refused):
+                        result.refused[title] = str(outcome)
                     elif isinstance(outcome, Exception):
                         result.failed[title] = outcome
                     elif title in outcome:
@@ -152,6 +157,15 @@ class DynamoListStore:
                         continue
                     del queues[title]
         return result
+
+    def _transact_titles(self, pack: Sequence["_Prepared"]) -> dict[str, set[str] | Exception | None]:
+        """The outcome of a pack, title by title. A pack DynamoDB refuses as invalid is sent again
+        one title at a time, so only the title that cannot be stored is refused, never the others
+        that shared its transaction."""
+        outcome = self._transact(pack)
+        if isinstance(outcome, Refused) and len(pack) > 1:
+            return {entry.write.title: self._transact([entry]) for entry in pack}
+        return {entry.write.title: outcome for entry in pack}
 
     def _prepare(self, write: Write, expires_at: int) -> "_Prepared":
         actions = layout.transact_actions(
@@ -171,7 +185,8 @@ class DynamoListStore:
         return carried
 
     def _transact(self, pack: Sequence["_Prepared"]) -> set[str] | Exception | None:
-        """None when stored; the refused titles when cancelled; the error when it failed."""
+        """None when stored; the titles whose version moved on when cancelled; Refused when it
+        can never be stored; the error when it failed for a cause that may pass."""
         actions: list[dict[str, Any]] = []
         aggregate_at: dict[int, str] = {}
         for entry in pack:
@@ -180,7 +195,12 @@ class DynamoListStore:
         try:
             self.client.transact_write_items(TransactItems=actions)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            code = error.response.get("Error", {}).get("Code")
+            if code == "ValidationException":
+                # Sent again it would be refused again: the limits should make this impossible,
+                # and if they ever do not, its records are faults rather than a retry loop.
+                return Refused(f"DynamoDB refused the write: {error.response['Error'].get('Message', '')}")
+            if code != "TransactionCanceledException":
                 return TableUnavailable(f"TransactWriteItems: {error}")
             reasons = error.response.get("CancellationReasons") or []
             refused = {
