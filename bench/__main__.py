@@ -28,13 +28,13 @@ from listmgr import moto_server
 from services.listener.handler import listener
 from services.listener.rules import RULES
 from services.trigger.rules import RULES as TRIGGER_RULES
-from shared.events.decoders import from_dynamodb, from_kinesis
 from shared.events.testing import dynamodb_record, kinesis_event
 from shared.lists.memory import MemoryListStore
 from shared.stream.batch import batch_response
 from shared.stream.connectors.archive import open_archive
 from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
+from shared.stream.decoders import from_dynamodb, from_kinesis
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from tests.conftest import Aws, free_port

@@ -18,11 +18,11 @@ from listmgr.resources import LocalResources
 from services.admin import operations
 from shared import bootstrap
 from shared.events.codec import NotJson, dumps, loads
-from shared.events.decoders import NotABatch, is_submission
 from shared.events.partition import partition_key
 from shared.settings import Settings
 from shared.stream.connectors.archive import open_archive
 from shared.stream.connectors.kinesis import KinesisStream
+from shared.stream.decoders import NotABatch, is_submission
 from shared.stream.publish import Outgoing, PublishOptions, publish
 
 

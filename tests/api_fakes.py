@@ -12,10 +12,10 @@ from services.api.auth import KeyRing, hash_key
 from services.api.deps import ApiDeps, Probe
 from services.api.waiting import Waiter
 from services.listener.rules import RULES
-from shared.events.decoders import kinesis_unit
 from shared.events.testing import kinesis_record
 from shared.lists.memory import MemoryListStore
 from shared.stream.connectors.archive import ArchivedRecord
+from shared.stream.decoders import kinesis_unit
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from tests.fakes import FakeArchive, FakeStream
 

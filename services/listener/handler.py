@@ -9,9 +9,9 @@ from typing import Any
 
 from services.listener.rules import RULES
 from shared import bootstrap, logs, tracing
-from shared.events.decoders import from_kinesis
 from shared.settings import Settings
 from shared.stream.batch import batch_response
+from shared.stream.decoders import from_kinesis
 from shared.stream.faults import publish_faults
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.pipeline import Step, pipeline

@@ -9,10 +9,10 @@ from typing import Any
 
 from services.trigger.rules import RULES
 from shared import bootstrap, logs, tracing
-from shared.events.decoders import from_dynamodb
 from shared.settings import Settings
 from shared.stream.batch import batch_response
 from shared.stream.connectors.kinesis import KinesisStream
+from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 
 logs.configure()

@@ -12,13 +12,13 @@ from bench.meter import DynamoMeter
 from bench.sample_listener import SampleListener
 from bench.workload import submissions
 from services.listener.handler import listener
-from shared.events.decoders import from_kinesis
 from shared.events.testing import kinesis_event, kinesis_record
 from shared.lists.dedup import Remembered
 from shared.stream.batch import batch_response
 from shared.stream.connectors.archive import open_archive
 from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
+from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
 from tests.conftest import Deployed
 from tests.integration.conftest import TAGS, Harness

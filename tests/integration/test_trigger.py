@@ -8,10 +8,10 @@ import pytest
 
 from listmgr import records as lambda_records
 from services.trigger.rules import RULES
-from shared.events.decoders import from_dynamodb
 from shared.events.testing import kinesis_event
 from shared.stream.batch import batch_response
 from shared.stream.connectors.kinesis import KinesisStream
+from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.publish import PublishOptions
 from tests.conftest import Deployed

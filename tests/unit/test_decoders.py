@@ -3,8 +3,8 @@
 import base64
 from decimal import Decimal
 
-from shared.events.decoders import from_dynamodb, from_kinesis
 from shared.events.testing import kinesis_event, kinesis_record
+from shared.stream.decoders import from_dynamodb, from_kinesis
 
 # The first record of the sample's events/kinesis.json (seed 000), as Lambda delivers it.
 SAMPLE_RECORD = {

@@ -13,10 +13,10 @@ from services.listener.rules import RULES as LISTENER_RULES
 from services.trigger.handler import handle as trigger
 from services.trigger.rules import RULES as TRIGGER_RULES
 from shared.events.codec import dumps, loads
-from shared.events.decoders import NotABatch, from_dynamodb, from_kinesis
 from shared.events.testing import dynamodb_record, kinesis_record
 from shared.lists.memory import MemoryListStore
 from shared.stream.batch import batch_response
+from shared.stream.decoders import NotABatch, from_dynamodb, from_kinesis
 from shared.stream.faults import publish_faults
 from shared.stream.flavors.crud import CrudOptions, CrudRule, crud
 from shared.stream.flavors.materialize import MaterializeOptions, materialize

@@ -6,9 +6,9 @@ from typing import Any
 
 from services.trigger.rules import RULES
 from shared.events.codec import loads
-from shared.events.decoders import from_dynamodb, kinesis_unit
 from shared.events.testing import STREAM_ARN, dynamodb_record, kinesis_record
 from shared.stream.connectors.dynamodb import layout
+from shared.stream.decoders import from_dynamodb, kinesis_unit
 from shared.stream.faults import FAULT_IDS, fault_event
 from shared.stream.flavors.crud import CHANGE_IDS, CrudOptions, change_id, crud
 from tests.fakes import FakeStream

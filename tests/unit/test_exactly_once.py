@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.listener.rules import RULES
-from shared.events.decoders import kinesis_unit
 from shared.events.testing import kinesis_record
 from shared.lists.aggregate import Aggregate, ranking
 from shared.lists.entities import entity
 from shared.lists.memory import MemoryListStore
+from shared.stream.decoders import kinesis_unit
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.unit_of_work import UnitOfWork
 from tests.fakes import FakeArchive

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from services.admin.operations import change_of
 from services.listener.handler import summary
 from services.listener.rules import RULES
-from shared.events.decoders import kinesis_unit
 from shared.events.testing import kinesis_record
 from shared.lists.coalesce import Write
 from shared.lists.dedup import DedupSettings
@@ -19,6 +18,7 @@ from shared.lists.memory import MemoryListStore
 from shared.lists.replay import ArchivedChange, rebuild
 from shared.lists.store import CommitResult
 from shared.stream.connectors.dynamodb.table import TableUnavailable
+from shared.stream.decoders import kinesis_unit
 from shared.stream.flavors.crud import change_id
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.unit_of_work import UnitOfWork

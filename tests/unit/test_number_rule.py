@@ -7,10 +7,10 @@ import pytest
 
 from services.listener.rules import RULES
 from shared.events.codec import loads
-from shared.events.decoders import kinesis_unit
 from shared.events.submission import Submission
 from shared.events.testing import kinesis_record
 from shared.lists.memory import MemoryListStore
+from shared.stream.decoders import kinesis_unit
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from tests.api_fakes import ADMIN_KEY, World, bearer
 from tests.fakes import FakeArchive

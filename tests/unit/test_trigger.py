@@ -5,10 +5,10 @@ from typing import Any
 
 from services.trigger.rules import RULES
 from shared.events.codec import loads
-from shared.events.decoders import from_dynamodb
 from shared.events.partition import partition_key
 from shared.events.testing import dynamodb_record
 from shared.stream.batch import batch_response
+from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.publish import PublishOptions
 from tests.fakes import FakeStream
