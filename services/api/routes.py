@@ -68,7 +68,8 @@ IDEMPOTENCY_KEY = Parameter(
 PREFER = Parameter(
     "Prefer",
     "header",
-    {"type": "string", "pattern": "^wait=([0-9]|1[0-9]|20)$"},
+    # No pattern: RFC 7240 has a server ignore a preference it cannot read, not refuse the request.
+    {"type": "string", "examples": ["wait=10"]},
     "`wait=N` (0 to 20 seconds): answer once the change has its outcome (200, or 422 if it was "
     "rejected), or 202 if N passes first. Larger values are taken as 20; a malformed preference "
     "is ignored.",
