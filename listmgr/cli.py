@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from listmgr import commands, logbook
+from listmgr import commands, dlq, logbook
 from listmgr.stack import Stack, StackError, StackOptions
 
 
@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("function", help="the function's key in serverless.yml, or its deployed name")
     logs.add_argument("--follow", action="store_true", help="keep printing lines as they come, until Ctrl-C")
     logs.set_defaults(run=logbook.command)
+    dlq.add_parser(sub)
 
     db = sub.add_parser("db", help="the archive database")
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
