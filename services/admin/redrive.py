@@ -283,6 +283,7 @@ class FailureQueue:
         """Every message, hidden from other readers until deleted or released."""
         seen: set[str] = set()
         batches: list[FailedBatch] = []
+        others: list[str] = []
         self.unreadable = []
         quiet = 0
         # SQS answers from a sample of its servers: an empty read is not proof of an empty queue.
@@ -298,9 +299,12 @@ class FailureQueue:
                     batch = failed_batch(message["MessageId"], message["Body"], message["ReceiptHandle"])
                     batches.append(batch)
                 except NotAFailureRecord as error:
-                    # Not ours to judge: left on the queue, visible, and named in the output.
                     self.unreadable.append(str(error))
-                    self._visible(message["ReceiptHandle"])
+                    others.append(message["ReceiptHandle"])
+        # Not ours to judge: left on the queue, visible again (once the reads are over, so they
+        # are not read again), and named in the output.
+        for receipt in others:
+            self._visible(receipt)
         return batches
 
     def delete(self, batch: FailedBatch) -> None:

@@ -1,6 +1,7 @@
 """The on-failure queue against moto: failure records read back with the stream records they point
 at, re-driven to their function, and deleted only once the function took every record."""
 
+import io
 import json
 import os
 import uuid
@@ -11,8 +12,18 @@ from typing import Any
 import pytest
 
 from listmgr import cli
-from services.admin.redrive import FailedBatch, FailureQueue, Invoked, redrive_queue
-from shared.stream.connectors.archive import open_archive
+from services.admin.handler import failure_queue_action
+from services.admin.redrive import (
+    FailedBatch,
+    FailureQueue,
+    Invoked,
+    failed_batch,
+    fetch,
+    lambda_invoke,
+    redrive_queue,
+)
+from shared.events.decoders import from_dynamodb
+from shared.stream.connectors.archive import Archive, open_archive
 from tests.conftest import Aws, Deployed
 from tests.integration.conftest import Harness
 from tests.samples import WORKED_EXAMPLE
@@ -242,3 +253,84 @@ def test_redrive_keeps_the_message_while_the_function_fails_and_deletes_it_once_
     assert listmgr(project, capsys, "dlq", "list")[1] == "the failure queue is empty\n"
     (received,) = (project / "received.jsonl").read_text().splitlines()
     assert len(json.loads(received)) == 4
+
+
+class FakeLambda:
+    """Lambda Invoke, answered by the listener over the harness with the archive of the moment."""
+
+    def __init__(self, harness: Harness, archive: Archive) -> None:
+        self.harness, self.archive = harness, archive
+        self.invoked: list[str] = []
+
+    def invoke(self, FunctionName: str, InvocationType: str, Payload: str) -> dict[str, Any]:  # noqa: N803
+        self.invoked.append(FunctionName)
+        body = self.harness.run(json.loads(Payload), archive=self.archive)
+        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(body).encode())}
+
+
+def test_the_admin_function_lists_and_redrives_through_lambda_invoke(
+    harness: Harness, deployed: Deployed
+) -> None:
+    stream = Stream(deployed.aws, deployed.stream_name)
+    url, _ = report(deployed, stream, WORKED_EXAMPLE)
+    queue = FailureQueue(deployed.aws.client("sqs"), url)
+    fake = FakeLambda(harness, open_archive("mysql://root@127.0.0.1:1/nowhere"))
+    target = (queue, {"kinesis": stream.kinesis}, "us-east-1", lambda_invoke(fake))
+
+    listed = failure_queue_action({"action": "failures"}, target)
+    (failure,) = listed["failures"]
+    assert listed["ok"] and failure["function"] == FUNCTION and failure["batchSize"] == 4
+    assert failure_queue_action({"action": "redrive", "id": "nope"}, target) == {
+        "action": "redrive",
+        "ok": False,
+        "error": "no message on the failure queue with an id starting 'nope'",
+    }
+    kept = failure_queue_action({"action": "redrive"}, target)
+    assert not kept["ok"] and [r["deleted"] for r in kept["redriven"]] == [False]
+    assert fake.invoked == [FUNCTION_ARN]
+    fake.archive = harness.archive
+    done = failure_queue_action({"action": "redrive", "id": failure["id"]}, target)
+    assert done["ok"] and done["redriven"] == [
+        {
+            "message_id": failure["id"],
+            "deleted": True,
+            "detail": "re-driven: 4 records, message deleted",
+            "records": 4,
+        }
+    ]
+    assert failure_queue_action({"action": "failures"}, target)["failures"] == []
+    assert harness.archive.count() == 4
+
+
+def test_a_table_stream_failure_is_read_back_as_the_triggers_event_records(deployed: Deployed) -> None:
+    dynamodb, streams = deployed.aws.client("dynamodb"), deployed.aws.client("dynamodbstreams")
+    dynamodb.put_item(
+        TableName=deployed.table_name, Item={"pk": {"S": "L#x"}, "sk": {"S": "A"}, "n": {"N": "1"}}
+    )
+    table = dynamodb.describe_table(TableName=deployed.table_name)["Table"]
+    shard = streams.describe_stream(StreamArn=table["LatestStreamArn"])["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=table["LatestStreamArn"], ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    written = streams.get_records(ShardIterator=iterator)["Records"]
+    numbers = [record["dynamodb"]["SequenceNumber"] for record in written]
+    record = failure_record(table["LatestStreamArn"], shard["ShardId"], numbers[0], numbers[-1], len(numbers))
+    record["DDBStreamBatchInfo"] = record.pop("KinesisBatchInfo")
+    batch = failed_batch("m-1", json.dumps(record))
+    fetched = fetch(batch, {"dynamodbstreams": streams}, "us-east-1")
+    assert fetched.missing is None
+    assert [r["dynamodb"]["SequenceNumber"] for r in fetched.records] == numbers
+    units = from_dynamodb(fetched.event)
+    assert [unit.fault for unit in units] == [None] * len(numbers)
+    assert units[-1].event is not None and units[-1].event["keys"] == {"pk": "L#x", "sk": "A"}
+    assert isinstance(fetched.records[-1]["dynamodb"]["ApproximateCreationDateTime"], float)
+
+
+def test_messages_that_are_no_failure_records_are_left_alone_and_named(deployed: Deployed) -> None:
+    sqs = deployed.aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=deployed.queue_name)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="hello")
+    queue = FailureQueue(sqs, url)
+    assert queue.peek() == [] and len(queue.unreadable) == 1 and "is not JSON" in queue.unreadable[0]
+    assert redrive_queue(queue, {}, "us-east-1", lambda_invoke(object())) == []
+    assert len(sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages", [])) == 1
