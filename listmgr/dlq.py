@@ -20,6 +20,7 @@ import boto3
 
 from listmgr import commands, logbook
 from services.admin import redrive
+from services.admin.failed_batches import FailedBatch, fetch
 from shared import logs
 from shared.events.decoders import plain_image
 
@@ -87,7 +88,7 @@ def in_process(stack: Mapping[str, Any], arguments: argparse.Namespace) -> redri
     keys = {name: key for key, name in (stack.get("functions") or {}).items()}
     loaded: dict[str, Any] = {}
 
-    def invoke(batch: redrive.FailedBatch, event: dict[str, Any]) -> redrive.Invoked:
+    def invoke(batch: FailedBatch, event: dict[str, Any]) -> redrive.Invoked:
         key = keys.get(batch.function_name)
         if key is None:
             return redrive.Invoked(f"no function {batch.function_name!r} in the running stack")
@@ -128,7 +129,7 @@ def list_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def line(batch: redrive.FailedBatch) -> str:
+def line(batch: FailedBatch) -> str:
     invokes = f", {batch.invoke_count} invocations" if batch.invoke_count is not None else ""
     return (
         f"{batch.message_id}  {batch.timestamp}  {batch.function_name}  {batch.source} {batch.shard_id} "
@@ -142,7 +143,7 @@ def show_command(arguments: argparse.Namespace) -> int:
         batch = redrive.select(where.queue.peek(), arguments.id)
     except LookupError as error:
         raise commands.CommandError(str(error)) from error
-    fetched = redrive.fetch(batch, where.clients, where.region)
+    fetched = fetch(batch, where.clients, where.region)
     print(line(batch))
     print(json.dumps(batch.document, indent=2))
     print(f"records ({len(fetched.records)} of {batch.size} on the stream):")

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from services.admin import operations, redrive
+from services.admin.failed_batches import describe
 from shared import bootstrap, logs, tracing
 from shared.lists.store import ListStore
 from shared.settings import Settings
@@ -84,7 +85,7 @@ def failure_queue_action(
     action = event["action"]
     if action == "failures":
         batches = sorted(queue.peek(), key=lambda batch: batch.timestamp)
-        listed = [redrive.describe(batch) for batch in batches]
+        listed = [describe(batch) for batch in batches]
         return {"action": action, "ok": True, "failures": listed, "unreadable": queue.unreadable}
     try:
         results = redrive.redrive_queue(queue, clients, region, invoke, event.get("id"))

@@ -12,16 +12,9 @@ from typing import Any
 import pytest
 
 from listmgr import cli
+from services.admin.failed_batches import FailedBatch, failed_batch, fetch
 from services.admin.handler import failure_queue_action
-from services.admin.redrive import (
-    FailedBatch,
-    FailureQueue,
-    Invoked,
-    failed_batch,
-    fetch,
-    lambda_invoke,
-    redrive_queue,
-)
+from services.admin.redrive import FailureQueue, Invoked, lambda_invoke, redrive_queue
 from shared.events.decoders import from_dynamodb
 from shared.stream.connectors.archive import Archive, open_archive
 from tests.conftest import Aws, Deployed
