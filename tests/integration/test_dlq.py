@@ -13,9 +13,10 @@ import pytest
 
 from listmgr import cli
 from services.admin.failed_batches import FailedBatch, failed_batch, fetch
-from services.admin.handler import failure_queue_action
+from services.admin.handler import failure_queue_action, failure_target
 from services.admin.redrive import FailureQueue, Invoked, lambda_invoke, redrive_queue
 from shared.events.decoders import from_dynamodb
+from shared.settings import Settings
 from shared.stream.connectors.archive import Archive, open_archive
 from tests.conftest import Aws, Deployed
 from tests.integration.conftest import Harness
@@ -327,3 +328,20 @@ def test_messages_that_are_no_failure_records_are_left_alone_and_named(deployed:
     assert queue.peek() == [] and len(queue.unreadable) == 1 and "is not JSON" in queue.unreadable[0]
     assert redrive_queue(queue, {}, "us-east-1", lambda_invoke(object())) == []
     assert len(sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages", [])) == 1
+
+
+def test_the_admin_finds_its_queue_by_name(deployed: Deployed) -> None:
+    queue, clients, region, _ = failure_target(Settings(failure_queue_name=deployed.queue_name))
+    assert queue.url.endswith(f"/{deployed.queue_name}") and region == "us-east-1"
+    assert sorted(clients) == ["dynamodbstreams", "kinesis"]
+
+
+def test_list_works_on_any_queue_by_url(
+    deployed: Deployed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stream = Stream(deployed.aws, deployed.stream_name)
+    url, numbers = report(deployed, stream, WORKED_EXAMPLE[:1])
+    where = ["--queue-url", url, "--endpoint-url", deployed.aws.endpoint_url, "--region", "us-east-1"]
+    # No stack.json in this state folder: the queue is named on the command line.
+    code, out, _ = listmgr(tmp_path, capsys, "dlq", "list", *where)
+    assert code == 0 and f" {numbers[0]}..{numbers[0]} " in out and FUNCTION in out
