@@ -42,7 +42,11 @@ def add_parser(sub: Any) -> None:
         help="work on this queue with the default AWS credentials, re-driving through Lambda "
         "Invoke (default: the running local stack's failure queue, re-driven in-process)",
     )
-    where.add_argument("--endpoint-url", default=None, help="the AWS endpoint for --queue-url")
+    where.add_argument(
+        "--endpoint-url",
+        default=None,
+        help="the AWS endpoint for --queue-url (default: AWS's own, or AWS_ENDPOINT_URL)",
+    )
     where.add_argument(
         "--region", default=None, help="the region for --queue-url (default: the AWS configuration's)"
     )
