@@ -99,24 +99,12 @@ def invocation(function: str, context: Any, **fields: Any) -> Iterator[None]:
         _context.reset(token)
 
 
-def add_context(**fields: Any) -> None:
-    """More fields for the rest of the current invocation (a batch's shard, once it is decoded)."""
-    _context.set({**_context.get(), **{key: value for key, value in fields.items() if value is not None}})
-
-
-def context() -> Mapping[str, Any]:
-    return _context.get()
-
-
 def debug(message: str, **fields: Any) -> None:
     _write(logging.DEBUG, message, fields)
 
 
 def log(message: str, **fields: Any) -> None:
     _write(logging.INFO, message, fields)
-
-
-info = log
 
 
 def warn(message: str, **fields: Any) -> None:

@@ -52,7 +52,12 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
         "functionname": getattr(context, "function_name", "listener"),
     }
     with logs.invocation("listener", context, **observe.batch_context(decoded)):
-        units = listener(options, stream, tags)(decoded)
+        try:
+            units = listener(options, stream, tags)(decoded)
+        except Exception:
+            duration_ms = (time.perf_counter() - started) * 1000
+            observe.report_raised("listener", settings.stage, decoded, duration_ms, received_ms)
+            raise
         response = batch_response(units)
         observe.report_batch(
             "listener",

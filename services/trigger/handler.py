@@ -40,7 +40,12 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
         "functionname": getattr(context, "function_name", "trigger"),
     }
     with logs.invocation("trigger", context, **observe.batch_context(decoded)):
-        units = crud(RULES, CrudOptions(stream=stream, tags=tags))(decoded)
+        try:
+            units = crud(RULES, CrudOptions(stream=stream, tags=tags))(decoded)
+        except Exception:
+            duration_ms = (time.perf_counter() - started) * 1000
+            observe.report_raised("trigger", settings.stage, decoded, duration_ms, received_ms)
+            raise
         response = batch_response(units)
         observe.report_batch(
             "trigger",

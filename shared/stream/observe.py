@@ -6,6 +6,8 @@ One call at the end of a handler (`report_batch`) writes, inside the invocation'
 - at WARNING, the records set aside as faults and the first failed record, with their ids;
 - at INFO, the batch's summary;
 - always, the EMF document of shared/metrics.py.
+A handler that raises reports with `report_raised` before it re-raises: the whole batch counts as
+failed, so the failed-records alarm sees a crashing function too.
 """
 
 from collections.abc import Mapping, Sequence
@@ -75,5 +77,18 @@ def report_batch(
     )
     metric_set = metrics.batch_metrics(
         name, stage, outcomes, published, duration_ms, metrics.iterator_age_ms(units, received_ms)
+    )
+    return metrics.emit([metric_set], round(received_ms))
+
+
+def report_raised(
+    name: str, stage: str, units: Sequence[UnitOfWork], duration_ms: float, received_ms: float
+) -> dict[str, Any]:
+    """Logs the exception (inside an `except`) and emits the batch's metrics, every record failed:
+    Lambda retries the whole batch when its function raises."""
+    logs.error(f"{name} batch raised; the whole batch is retried", exc_info=True)
+    outcomes = {"records": len(units), "failed": len(units)}
+    metric_set = metrics.batch_metrics(
+        name, stage, outcomes, 0, duration_ms, metrics.iterator_age_ms(units, received_ms)
     )
     return metrics.emit([metric_set], round(received_ms))

@@ -186,6 +186,27 @@ def test_below_the_level_lines_go_but_metrics_stay(lines: Lines, listener: FakeA
     assert received["eventIds"] == ["shardId-000000000000:1", "shardId-000000000000:2"]
 
 
+@pytest.mark.usefixtures("clock")
+def test_a_batch_that_raises_counts_every_record_failed_and_logs_the_exception(
+    lines: Lines, listener: FakeArchive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crashing(*_: Any) -> Any:
+        def step(units: Any) -> Any:
+            raise ZeroDivisionError("a bug")
+
+        return step
+
+    monkeypatch.setattr(listener_handler, "listener", crashing)
+    with pytest.raises(ZeroDivisionError):
+        listener_handler.handle(worked_example_and_garbage(), Context())
+    (document,) = lines.metrics()
+    measured = values(document)
+    assert (measured["RecordsReceived"], measured["RecordsFailed"], measured["RecordsApplied"]) == (5, 5, 0)
+    (error,) = lines.logs()
+    assert error["level"] == "ERROR" and error["requestId"] == "request-1"
+    assert "ZeroDivisionError: a bug" in error["exception"]
+
+
 def test_the_level_is_read_once_into_settings() -> None:
     assert Settings.from_env({"LISTMGR_LOG_LEVEL": "warning"}).log_level == "WARNING"
     assert Settings.from_env({}).log_level == "INFO"
