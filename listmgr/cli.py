@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from listmgr import commands
+from listmgr import commands, dlq, logbook
 from listmgr.stack import Stack, StackError, StackOptions
 
 
@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--event", required=True, help="a JSON file with the Lambda event, or - for standard input"
     )
     invoke.set_defaults(run=commands.invoke)
+
+    logs = sub.add_parser("logs", help="print a function's log lines (JSON, metrics included)")
+    logs.add_argument("function", help="the function's key in serverless.yml, or its deployed name")
+    logs.add_argument("--follow", action="store_true", help="keep printing lines as they come, until Ctrl-C")
+    logs.set_defaults(run=logbook.command)
+    dlq.add_parser(sub)
 
     db = sub.add_parser("db", help="the archive database")
     db_sub = db.add_subparsers(required=True, metavar="ACTION")

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 import boto3
 
+from listmgr import logbook
 from listmgr.resources import LocalResources
 from services.admin import operations
 from shared import bootstrap
@@ -187,10 +188,14 @@ def invoke(arguments: argparse.Namespace) -> int:
     functions = functions_of(loaded, stack["stage"], stack["region"])
     if arguments.function not in functions:
         raise CommandError(f"no function {arguments.function!r}; there are: {', '.join(sorted(functions))}")
+    # The function's log lines go to its file (`listmgr logs`), as the stack's own do.
+    uninstall = logbook.install(arguments.state_dir / "logs")
     try:
         response = functions[arguments.function].invoke(event)
     except NotABatch as error:
         raise CommandError(str(error)) from error
+    finally:
+        uninstall()
     print(dumps(response))
     return 0
 

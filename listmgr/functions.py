@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from listmgr import logbook
 from listmgr.config import LOCAL_ACCOUNT
 
 
@@ -78,10 +79,11 @@ class LocalFunction:
         """The handler's response; its exception, if it raises, as Lambda reports a function error."""
         handler = self.handler()
         context = LambdaContext(self.name, self.arn, self.memory, self.timeout)
-        if self._slots is None:
-            return handler(event, context)
-        with self._slots:
-            return handler(event, context)
+        with logbook.routed(self.key):
+            if self._slots is None:
+                return handler(event, context)
+            with self._slots:
+                return handler(event, context)
 
 
 def functions_of(config: Any, stage: str, region: str) -> dict[str, LocalFunction]:

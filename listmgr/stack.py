@@ -22,7 +22,7 @@ from typing import Any
 import boto3
 
 from listmgr import config as configuration
-from listmgr import moto_server
+from listmgr import logbook, moto_server
 from listmgr.functions import LocalFunction, functions_of
 from listmgr.mapping import EventSourceMapping
 from listmgr.resources import LocalResources, deploy
@@ -81,6 +81,7 @@ class Stack:
             ports.append((options.aws_port, "the AWS endpoint"))
         for port, what in ports:
             _require_free(options.host, port, what)
+        self._stoppers.append(logbook.install(options.state_dir / "logs"))
         os.environ.update(LOCAL_CREDENTIALS)
         os.environ.update(
             AWS_ENDPOINT_URL=self.endpoint_url, AWS_DEFAULT_REGION=options.region, AWS_REGION=options.region
@@ -204,7 +205,7 @@ class Stack:
                     self.progress(
                         f"starting the API ({key}) on http://{self.options.host}:{self.options.api_port}"
                     )
-                    self._serve(app)
+                    self._serve(logbook.wsgi(app, key))
                     self.description["api_handler"] = self.functions[key].handler_path
                     return
 

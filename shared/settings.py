@@ -24,6 +24,10 @@ class Settings:
     api_reads_need_key: bool = False
     """Whether reads, like writes, need an API key; by default they are public."""
     dedup: DedupSettings = field(default_factory=DedupSettings)
+    failure_queue_name: str = "list-manager-dev-stream-failures"
+    """The stream functions' on-failure queue, which the admin function re-drives."""
+    log_level: str = "INFO"
+    """The functions' log level (DEBUG, INFO, WARNING, ERROR); metrics are written at any level."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -39,6 +43,8 @@ class Settings:
             api_keys_secret_arn=env.get("LISTMGR_API_KEYS_SECRET_ARN") or None,
             api_keys=env.get("LISTMGR_API_KEYS") or None,
             api_reads_need_key=env.get("LISTMGR_API_READS_NEED_KEY", "").lower() in ("1", "true", "yes"),
+            failure_queue_name=env.get("LISTMGR_FAILURE_QUEUE_NAME", defaults.failure_queue_name),
+            log_level=env.get("LISTMGR_LOG_LEVEL", defaults.log_level).strip().upper() or defaults.log_level,
             dedup=DedupSettings(
                 window_hours=int(env.get("LISTMGR_DEDUP_WINDOW_HOURS", defaults.dedup.window_hours)),
                 retention_hours=int(

@@ -1,6 +1,9 @@
-"""The admin function: `{"action": "migrate" | "stats" | "verify" | "rebuild" | "purge"}`.
+"""The admin function: `{"action": "migrate" | "stats" | "verify" | "rebuild" | "purge" |
+"failures" | "redrive"}`.
 
-`purge` also needs `"confirm": "purge"`. Every action answers `{"action", "ok", ...}`.
+`purge` also needs `"confirm": "purge"`. `failures` lists the on-failure queue; `redrive` (with
+an optional `"id"`, a message id or its first characters) re-drives its batches to their functions
+through Lambda Invoke (services/admin/redrive.py). Every action answers `{"action", "ok", ...}`.
 """
 
 import time
@@ -8,11 +11,13 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from services.admin import operations
+from services.admin import operations, redrive
+from services.admin.failed_batches import describe
 from shared import bootstrap, logs, tracing
 from shared.lists.store import ListStore
 from shared.settings import Settings
 from shared.stream.connectors.archive import Archive
+from shared.stream.connectors.aws import client
 
 logs.configure()
 tracing.trace_calls()
@@ -21,10 +26,16 @@ tracing.trace_calls()
 @cache
 def _wiring() -> tuple[Settings, Archive, ListStore]:
     settings = Settings.from_env()
+    logs.set_level(settings.log_level)
     return settings, bootstrap.archive(settings), bootstrap.list_store(settings)
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:
+    with logs.invocation("admin", context):
+        return act(event)
+
+
+def act(event: Any) -> dict[str, Any]:
     if not isinstance(event, Mapping):
         return {"action": None, "ok": False, "error": 'the admin function takes an object: {"action": ...}'}
     settings, archive, table = _wiring()
@@ -49,8 +60,43 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
                 "error": 'purge removes everything: send "confirm": "purge"',
             }
         return {"action": action, "ok": True, **operations.purge(archive, table)}
+    if action in ("failures", "redrive"):
+        return failure_queue_action(event, failure_target(settings))
     return {
         "action": action,
         "ok": False,
-        "error": "unknown action; use migrate, stats, verify, rebuild or purge",
+        "error": "unknown action; use migrate, stats, verify, rebuild, purge, failures or redrive",
+    }
+
+
+def failure_target(settings: Settings) -> tuple[redrive.FailureQueue, dict[str, Any], str, redrive.Invoke]:
+    """The on-failure queue, the clients that read its records back, and Lambda Invoke."""
+    region = settings.region
+    sqs = client("sqs", region)
+    url = sqs.get_queue_url(QueueName=settings.failure_queue_name)["QueueUrl"]
+    clients = {name: client(name, region) for name in ("kinesis", "dynamodbstreams")}
+    return redrive.FailureQueue(sqs, url), clients, region, redrive.lambda_invoke(client("lambda", region))
+
+
+def failure_queue_action(
+    event: Mapping[str, Any], target: tuple[redrive.FailureQueue, dict[str, Any], str, redrive.Invoke]
+) -> dict[str, Any]:
+    queue, clients, region, invoke = target
+    action = event["action"]
+    if action == "failures":
+        batches = sorted(queue.peek(), key=lambda batch: batch.timestamp)
+        listed = [describe(batch) for batch in batches]
+        return {"action": action, "ok": True, "failures": listed, "unreadable": queue.unreadable}
+    try:
+        results = redrive.redrive_queue(queue, clients, region, invoke, event.get("id"))
+    except LookupError as error:
+        return {"action": action, "ok": False, "error": str(error)}
+    for result in results:
+        write = logs.log if result.deleted else logs.warn
+        write("redrive", messageId=result.message_id, detail=result.detail)
+    return {
+        "action": action,
+        "ok": all(result.deleted for result in results),
+        "redriven": [vars(result) for result in results],
+        "unreadable": queue.unreadable,
     }

@@ -5,10 +5,11 @@ Writes publish events and answer 202; reads answer from the table and the archiv
 services/api/views.py for what each endpoint does and README.md ("HTTP API") for how to call it.
 """
 
+import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from pydantic import BaseModel
 
 from services.api.auth import authenticate
@@ -19,6 +20,7 @@ from services.api.openapi import flask_rule, openapi_document
 from services.api.raw_path import RawPathMiddleware
 from services.api.routes import ENDPOINTS, Endpoint
 from services.api.views import Reply
+from shared import logs, metrics
 from shared.lists.limits import MAX_BODY_BYTES
 
 SECURITY_HEADERS = {
@@ -56,7 +58,9 @@ def create_app(deps: ApiDeps) -> Flask:
         provide_automatic_options=False,
     )
     register_error_handlers(app)
+    app.before_request(_start_clock)
     app.after_request(_secure)
+    app.after_request(_measure(str(deps.tags.get("stage", ""))))
     return app
 
 
@@ -88,3 +92,33 @@ def _secure(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def _start_clock() -> None:
+    g.started = time.perf_counter()
+
+
+def _measure(stage: str) -> Callable[[Response], Response]:
+    """A log line and the EMF metrics (Requests by status class, WaitMs) of every request, errors
+    included: Flask runs after_request on the responses of the error handlers too."""
+
+    def measure(response: Response) -> Response:
+        duration_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        wait_ms = g.get("wait_ms")
+        # The route's pattern, never the path itself: paths hold titles and user names.
+        route = request.url_rule.rule if request.url_rule is not None else None
+        logs.log(
+            "request",
+            method=request.method,
+            route=route,
+            status=response.status_code,
+            ms=round(duration_ms, 1),
+            waitMs=None if wait_ms is None else round(wait_ms, 1),
+        )
+        metrics.emit(
+            metrics.request_metrics("api", stage, response.status_code, duration_ms, wait_ms),
+            int(time.time() * 1000),
+        )
+        return response
+
+    return measure

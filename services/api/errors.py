@@ -2,19 +2,17 @@
 trace: bad input gets a 4xx that says what to fix, a dependency that is down a 503, and anything
 unexpected a bare 500 whose details go to the log only."""
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from shared import logs
 from shared.events.codec import dumps
 from shared.lists.store import StoreUnavailable
 from shared.stream.connectors.archive import ArchiveUnavailable
 from shared.stream.connectors.kinesis import StreamUnavailable
-
-log = logging.getLogger("listmgr.api")
 
 
 class ApiError(Exception):
@@ -75,12 +73,12 @@ def _describe(error: HTTPException) -> str:
 
 
 def _unavailable(error: Exception) -> Response:
-    log.warning("dependency unavailable: %s", error)
+    logs.warn("dependency unavailable", error=str(error))
     return error_response(
         503, "unavailable", "a dependency is unavailable; retry later", {"Retry-After": "1"}
     )
 
 
 def _unexpected(error: Exception) -> Response:
-    log.exception("unexpected error")
+    logs.error("unexpected error", exc_info=True)
     return error_response(500, "internal", "internal error")

@@ -1,6 +1,7 @@
 """The API function: API Gateway HTTP API events (payload 2.0) through serverless-wsgi in AWS,
 and `app`, the same application as a WSGI callable, for the WSGI server of `listmgr up`."""
 
+import uuid
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -25,6 +26,7 @@ tracing.trace_calls()
 @cache
 def application() -> Flask:
     settings = Settings.from_env()
+    logs.set_level(settings.log_level)
     store, stream, archive = (
         bootstrap.list_store(settings),
         bootstrap.event_stream(settings),
@@ -59,8 +61,10 @@ def probes(store: DynamoListStore, stream: KinesisStream, archive: Archive) -> d
 
 
 def app(environ: dict[str, Any], start_response: Any) -> Any:
-    """The WSGI application, for a local WSGI server."""
-    return application()(environ, start_response)
+    """The WSGI application, for a local WSGI server: a request id of its own for its log lines,
+    as API Gateway's Lambda invocation would have."""
+    with logs.invocation("api", None, requestId=str(uuid.uuid4())):
+        return application()(environ, start_response)
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:
@@ -69,5 +73,6 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     # has a requestContext; a warming event has a source.
     if not isinstance(event, Mapping) or not {"requestContext", "source"} & set(event):
         raise ValueError("not an HTTP event: the API function takes API Gateway or ALB events")
-    response: dict[str, Any] = serverless_wsgi.handle_request(application(), event, context)
+    with logs.invocation("api", context):
+        response: dict[str, Any] = serverless_wsgi.handle_request(application(), event, context)
     return response

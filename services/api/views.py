@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import request
+from flask import g, request
 from pydantic import BaseModel, ValidationError
 
 from services.api.auth import ApiKey, require_writer
@@ -102,7 +102,10 @@ def write(deps: ApiDeps, event: Envelope, asked: Change) -> Reply:
     with deps.waiter.slot() as may_wait:
         if not may_wait:
             return accepted
+        began = deps.waiter.monotonic()
         outcome = prior or deps.waiter.outcome(deps.store, asked.title, asked.user, asked.event_id, seconds)
+        # On the waiter's clock, so a test's fake clock gives an exact WaitMs (services/api/app.py).
+        g.wait_ms = (deps.waiter.monotonic() - began) * 1000
     if outcome is None:
         return accepted
     refuse_reuse(outcome, asked)

@@ -8,8 +8,9 @@ from functools import cache
 from typing import Any
 
 from services.listener.rules import RULES
-from shared import bootstrap, logs, tracing
+from shared import bootstrap, logs, metrics, tracing
 from shared.settings import Settings
+from shared.stream import observe
 from shared.stream.batch import batch_response
 from shared.stream.decoders import from_kinesis
 from shared.stream.faults import publish_faults
@@ -25,6 +26,7 @@ tracing.trace_calls()
 @cache
 def _wiring() -> tuple[Settings, MaterializeOptions, Stream]:
     settings = Settings.from_env()
+    logs.set_level(settings.log_level)
     options = MaterializeOptions(
         store=bootstrap.list_store(settings), archive=bootstrap.archive(settings), dedup=settings.dedup
     )
@@ -39,7 +41,7 @@ def listener(options: MaterializeOptions, stream: Stream, tags: dict[str, str | 
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:
-    started = time.perf_counter()
+    started, received_ms = time.perf_counter(), time.time() * 1000
     # First, so an event that is no batch (NotABatch) says so before anything is connected.
     decoded = from_kinesis(event)
     settings, options, stream = _wiring()
@@ -49,14 +51,24 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
         "region": settings.region,
         "functionname": getattr(context, "function_name", "listener"),
     }
-    units = listener(options, stream, tags)(decoded)
-    response = batch_response(units)
-    logs.log(
-        "listener batch",
-        **summary(units),
-        failedFrom=response["batchItemFailures"],
-        ms=round((time.perf_counter() - started) * 1000, 1),
-    )
+    with logs.invocation("listener", context, **observe.batch_context(decoded)):
+        try:
+            units = listener(options, stream, tags)(decoded)
+        except Exception:
+            duration_ms = (time.perf_counter() - started) * 1000
+            observe.report_raised("listener", settings.stage, decoded, duration_ms, received_ms)
+            raise
+        response = batch_response(units)
+        observe.report_batch(
+            "listener",
+            settings.stage,
+            units,
+            summary(units),
+            metrics.published_count(units, "fault"),
+            (time.perf_counter() - started) * 1000,
+            received_ms,
+            response,
+        )
     return response
 
 

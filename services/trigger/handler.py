@@ -8,12 +8,14 @@ from functools import cache
 from typing import Any
 
 from services.trigger.rules import RULES
-from shared import bootstrap, logs, tracing
+from shared import bootstrap, logs, metrics, tracing
 from shared.settings import Settings
+from shared.stream import observe
 from shared.stream.batch import batch_response
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
+from shared.stream.unit_of_work import UnitOfWork
 
 logs.configure()
 tracing.trace_calls()
@@ -22,11 +24,12 @@ tracing.trace_calls()
 @cache
 def _wiring() -> tuple[Settings, KinesisStream]:
     settings = Settings.from_env()
+    logs.set_level(settings.log_level)
     return settings, bootstrap.event_stream(settings)
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:
-    started = time.perf_counter()
+    started, received_ms = time.perf_counter(), time.time() * 1000
     # First, so an event that is no batch (NotABatch) says so before anything is connected.
     decoded = from_dynamodb(event)
     settings, stream = _wiring()
@@ -36,16 +39,29 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
         "region": settings.region,
         "functionname": getattr(context, "function_name", "trigger"),
     }
-    units = crud(RULES, CrudOptions(stream=stream, tags=tags))(decoded)
-    for unit in units:
-        if unit.fault:
-            logs.warn("stream record skipped", reason=unit.fault, sequenceNumber=unit.sequence_number)
-    response = batch_response(units)
-    logs.log(
-        "trigger batch",
-        records=len(units),
-        published=sum(1 for unit in units if unit.published),
-        failedFrom=response["batchItemFailures"],
-        ms=round((time.perf_counter() - started) * 1000, 1),
-    )
+    with logs.invocation("trigger", context, **observe.batch_context(decoded)):
+        try:
+            units = crud(RULES, CrudOptions(stream=stream, tags=tags))(decoded)
+        except Exception:
+            duration_ms = (time.perf_counter() - started) * 1000
+            observe.report_raised("trigger", settings.stage, decoded, duration_ms, received_ms)
+            raise
+        response = batch_response(units)
+        observe.report_batch(
+            "trigger",
+            settings.stage,
+            units,
+            summary(units),
+            metrics.published_count(units, "published"),
+            (time.perf_counter() - started) * 1000,
+            received_ms,
+            response,
+        )
     return response
+
+
+def summary(units: list[UnitOfWork]) -> dict[str, int]:
+    """Records of the batch, those set aside (faults) and those failed for a cause that may pass."""
+    failed = sum(1 for unit in units if unit.failed is not None)
+    faults = sum(1 for unit in units if unit.fault is not None and unit.failed is None)
+    return {"records": len(units), "faults": faults, "failed": failed}

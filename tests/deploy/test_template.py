@@ -76,6 +76,17 @@ GRANTS: dict[str, dict[str, set[str]]] = {
     "admin": {
         "dynamodb:Scan": {TABLE},
         "dynamodb:BatchWriteItem": {TABLE},
+        # `{"action": "redrive"}`: the failure queue, the records it names, their functions.
+        **on(
+            {QUEUE},
+            "sqs:GetQueueUrl",
+            "sqs:ReceiveMessage",
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+        ),
+        **on({STREAM}, "kinesis:GetShardIterator", "kinesis:GetRecords"),
+        **on({TABLE_STREAM}, "dynamodb:GetShardIterator", "dynamodb:GetRecords"),
+        "lambda:InvokeFunction": {"ListenerLambdaFunction.Arn", "TriggerLambdaFunction.Arn"},
         "secretsmanager:GetSecretValue": {"ArchiveSecret"},
         **TRACING,
         **logs("AdminLogGroup"),

@@ -1,0 +1,94 @@
+"""What a stream function says about each batch: its log lines and its metrics.
+
+One call at the end of a handler (`report_batch`) writes, inside the invocation's log context
+(`batch_context`: shard and sequence range):
+- at DEBUG, the batch's event ids;
+- at WARNING, the records set aside as faults and the first failed record, with their ids;
+- at INFO, the batch's summary;
+- always, the EMF document of shared/metrics.py.
+A handler that raises reports with `report_raised` before it re-raises: the whole batch counts as
+failed, so the failed-records alarm sees a crashing function too.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shared import logs, metrics
+from shared.stream.unit_of_work import UnitOfWork
+
+
+def batch_context(units: Sequence[UnitOfWork]) -> dict[str, Any]:
+    """The shard and the sequence range of a batch, for every line of its invocation. For a
+    DynamoDB Streams batch the shard is the table stream's ARN: its records name no shard."""
+    numbered = [unit for unit in units if unit.sequence_number]
+    return {
+        "shard": next((unit.shard for unit in units if unit.shard), None),
+        "firstSequenceNumber": numbered[0].sequence_number if numbered else None,
+        "lastSequenceNumber": numbered[-1].sequence_number if numbered else None,
+        "batchSize": len(units),
+    }
+
+
+def record_id(unit: UnitOfWork) -> str | None:
+    """The event id when the record decoded, else the stream's own record id (eventID)."""
+    if unit.event_id is not None:
+        return str(unit.event_id)
+    event_id = unit.record.get("eventID")
+    return event_id if isinstance(event_id, str) else None
+
+
+def report_batch(
+    name: str,
+    stage: str,
+    units: Sequence[UnitOfWork],
+    outcomes: Mapping[str, int],
+    published: int,
+    duration_ms: float,
+    received_ms: float,
+    response: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Logs the batch and emits its metrics; returns the metric document."""
+    logs.debug("batch received", eventIds=[record_id(unit) for unit in units])
+    faults = [unit for unit in units if unit.fault is not None and unit.failed is None]
+    if faults:
+        logs.warn(
+            "records set aside as faults",
+            count=len(faults),
+            records=[
+                {"sequenceNumber": unit.sequence_number, "eventId": record_id(unit), "reason": unit.fault}
+                for unit in faults
+            ],
+        )
+    failed = next((unit for unit in units if unit.failed is not None), None)
+    if failed is not None:
+        logs.warn(
+            "batch failed from a record; it and every record after it are retried",
+            sequenceNumber=failed.sequence_number,
+            eventId=record_id(failed),
+            reason=failed.failed,
+            retried=len(units) - units.index(failed),
+        )
+    logs.log(
+        f"{name} batch",
+        **outcomes,
+        published=published,
+        failedFrom=response.get("batchItemFailures"),
+        ms=round(duration_ms, 1),
+    )
+    metric_set = metrics.batch_metrics(
+        name, stage, outcomes, published, duration_ms, metrics.iterator_age_ms(units, received_ms)
+    )
+    return metrics.emit([metric_set], round(received_ms))
+
+
+def report_raised(
+    name: str, stage: str, units: Sequence[UnitOfWork], duration_ms: float, received_ms: float
+) -> dict[str, Any]:
+    """Logs the exception (inside an `except`) and emits the batch's metrics, every record failed:
+    Lambda retries the whole batch when its function raises."""
+    logs.error(f"{name} batch raised; the whole batch is retried", exc_info=True)
+    outcomes = {"records": len(units), "failed": len(units)}
+    metric_set = metrics.batch_metrics(
+        name, stage, outcomes, 0, duration_ms, metrics.iterator_age_ms(units, received_ms)
+    )
+    return metrics.emit([metric_set], round(received_ms))
