@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from listmgr import sequence_numbers
+
 _lock = threading.RLock()
 
 
@@ -28,11 +30,17 @@ def start(host: str, port: int) -> Any:
     """A started ThreadedMotoServer on host:port (stop it with `.stop()`)."""
     from moto.server import ThreadedMotoServer  # noqa: PLC0415 - heavy; only the local stack needs it
 
-    serialize_dynamodb()
+    patch_backends()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     return server
+
+
+def patch_backends() -> None:
+    """Everything moto's backends need here to behave like AWS; whatever serves them calls it first."""
+    serialize_dynamodb()
+    sequence_numbers.grow_across_restarts()
 
 
 def serialize_dynamodb() -> None:
