@@ -255,6 +255,8 @@ def banner(description: Mapping[str, Any], resources: LocalResources | None) -> 
     ]
     if description.get("restored"):
         lines.append(f"  restored         {description['restored']}")
+    if description.get("put_back"):
+        lines.append(f"  put back         {description['put_back']}")
     for mapping in description.get("mappings", []):
         lines.append(
             f"  mapping          {mapping['type']} -> {mapping['function']} (batch {mapping['batchSize']})"

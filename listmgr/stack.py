@@ -4,8 +4,13 @@
 2. the resources of serverless.yml's `resources` section, through moto's CloudFormation;
 3. the functions' environment, resolved against those resources;
 4. an event source mapping for every `- stream:` event, invoking handlers in this process;
-5. the WSGI app of any function with HTTP events, on a real WSGI server;
+5. the WSGI app of any function with HTTP events, on a real WSGI server, behind a gate that
+   refuses writes while the stack drains;
 6. `.listmgr/stack.json` describing all of it, removed again on the way out.
+
+One stack per state folder (listmgr.folder_lock). On the way out, what the in-process endpoint
+would forget (unfinished records, failure-queue messages) is saved, and put back at the next
+start (listmgr.leftovers).
 """
 
 import json
@@ -22,7 +27,8 @@ from typing import Any
 import boto3
 
 from listmgr import config as configuration
-from listmgr import moto_server
+from listmgr import drain, leftovers, moto_server
+from listmgr.folder_lock import FolderLock, FolderTaken
 from listmgr.functions import LocalFunction, functions_of
 from listmgr.mapping import EventSourceMapping
 from listmgr.resources import LocalResources, deploy
@@ -35,6 +41,8 @@ from shared.stream.connectors.archive import open_archive
 
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 HTTP_EVENTS = ("httpApi", "http")
+DRAIN_WRITES_TIMEOUT = 30.0
+"""Seconds a drain waits for the API's writes under way to finish."""
 
 
 class StackError(RuntimeError):
@@ -66,7 +74,12 @@ class Stack:
     api_key: str = ""
     environment: dict[str, str] = field(default_factory=dict)
     """What the functions' environment resolved to; `listmgr invoke` runs handlers with it."""
+    gate: drain.WriteGate | None = None
+    saved: leftovers.Saved | None = None
+    """What the last stop saved for the next start."""
     _stoppers: list[Callable[[], None]] = field(default_factory=list)
+    _lock: FolderLock | None = None
+    _described: bool = False
 
     @property
     def endpoint_url(self) -> str:
@@ -74,6 +87,12 @@ class Stack:
 
     def start(self) -> None:
         options = self.options
+        lock = FolderLock(options.state_dir)
+        try:
+            lock.acquire()
+        except FolderTaken as error:
+            raise StackError(str(error)) from error
+        self._lock = lock
         ports = [(options.api_port, "the API")]
         if not options.endpoint_url:
             ports.append((options.aws_port, "the AWS endpoint"))
@@ -96,9 +115,19 @@ class Stack:
         self._migrate_archive()
         self._restore_from_archive()
         self.functions = functions_of(self.config, options.stage, options.region)
+        if not options.endpoint_url:
+            self._put_back_leftovers()
         self._start_mappings()
         self._start_http()
         self._write_description()
+
+    def refuse_writes(self) -> bool:
+        """Closes the API to writes; False if some under way did not end within the timeout."""
+        return self.gate is None or self.gate.close(timeout=DRAIN_WRITES_TIMEOUT)
+
+    def drain(self, forced: threading.Event, report: Callable[[str], None]) -> bool:
+        """Runs the mappings until nothing moves any more (True) or until `forced` (False)."""
+        return drain.drain(self.mappings, forced, report)
 
     def stop(self) -> None:
         for stop in reversed(self._stoppers):
@@ -107,7 +136,11 @@ class Stack:
             except Exception:
                 logging.getLogger("listmgr").exception("while stopping")
         self._stoppers.clear()
-        (self.options.state_dir / "stack.json").unlink(missing_ok=True)
+        if self._described:
+            (self.options.state_dir / "stack.json").unlink(missing_ok=True)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def client(self, service: str) -> Any:
         return boto3.client(
@@ -117,6 +150,25 @@ class Stack:
     def _start_moto(self) -> None:
         server = moto_server.start(self.options.host, self.options.aws_port)
         self._stoppers.append(server.stop)
+        # Stoppers run last first: this one after the mappings stopped, before the endpoint.
+        self._stoppers.append(self._save_leftovers)
+
+    def _clients(self) -> dict[str, Any]:
+        return {name: self.client(name) for name in ("kinesis", "dynamodbstreams", "sqs", "sns")}
+
+    def _put_back_leftovers(self) -> None:
+        try:
+            restored = leftovers.restore(self.options.state_dir, self._clients())
+        except leftovers.RestoreFailed as error:
+            raise StackError(str(error)) from error
+        if restored.records or restored.messages:
+            self.description["put_back"] = (
+                f"{restored.records} unfinished records and {restored.messages} failure-queue messages "
+                "saved by the last stop"
+            )
+
+    def _save_leftovers(self) -> None:
+        self.saved = leftovers.save(self.options.state_dir, self.mappings, self._clients())
 
     def _export_environment(self) -> None:
         assert self.config is not None and self.resources is not None
@@ -168,7 +220,7 @@ class Stack:
 
     def _start_mappings(self) -> None:
         assert self.config is not None and self.resources is not None
-        clients = {name: self.client(name) for name in ("kinesis", "dynamodbstreams", "sqs", "sns")}
+        clients = self._clients()
         for key, spec in self.config.functions.items():
             try:
                 sources = sources_of(key, spec.get("events") or [], self.resources.resolve)
@@ -201,8 +253,9 @@ class Stack:
     def _serve(self, app: Any) -> None:
         from waitress import create_server  # noqa: PLC0415
 
+        self.gate = drain.WriteGate(app)
         server = create_server(
-            app, host=self.options.host, port=self.options.api_port, threads=8, ident="listmgr"
+            self.gate, host=self.options.host, port=self.options.api_port, threads=8, ident="listmgr"
         )
         thread = threading.Thread(target=server.run, daemon=True, name="api")
         thread.start()
@@ -252,6 +305,7 @@ class Stack:
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(self.description, indent=2) + "\n")
         temporary.replace(path)
+        self._described = True
 
 
 def _describe_mapping(source: StreamSource, function: LocalFunction) -> dict[str, Any]:
