@@ -1,6 +1,7 @@
 """The `listmgr` command line."""
 
 import argparse
+import os
 import queue
 import signal
 import sys
@@ -18,6 +19,7 @@ SIGNAL_LOOK = 0.25
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
+    arguments.settings = commands.LocalSettings.from_env(os.environ)
     try:
         result: int = arguments.run(arguments)
     except (StackError, commands.CommandError) as error:
@@ -97,6 +99,7 @@ def run_up(arguments: argparse.Namespace) -> int:
             stage=arguments.stage,
             region=arguments.region,
             endpoint_url=arguments.endpoint_url,
+            env=arguments.settings.environ,
         )
     )
     # A signal handler may run inside another (two signals at once), even inside Event.set, whose

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from listmgr.functions import whole_response
 from listmgr.mapping import Activity, EventSourceMapping
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -42,12 +43,7 @@ class WriteGate:
             self._writing += 1
         try:
             # The write is done (published) once the whole response is made, so make it here.
-            response = self.app(environ, start_response)
-            try:
-                return list(response)
-            finally:
-                if hasattr(response, "close"):
-                    response.close()
+            return whole_response(self.app, environ, start_response)
         finally:
             with self._idle:
                 self._writing -= 1

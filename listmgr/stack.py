@@ -19,7 +19,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,8 @@ class StackOptions:
     endpoint_url: str | None = None
     """An AWS endpoint already running (an external moto server, LocalStack): used instead of
     starting moto, its resources created only if the stack is not there yet."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """The environment serverless.yml's `${env:NAME}` variables read (the command's)."""
 
 
 @dataclass
@@ -73,7 +75,12 @@ class Stack:
     description: dict[str, Any] = field(default_factory=dict)
     api_key: str = ""
     environment: dict[str, str] = field(default_factory=dict)
-    """What the functions' environment resolved to; `listmgr invoke` runs handlers with it."""
+    """Every function's environment merged, resolved: what the stack itself reads its settings
+    (table, stream, archive) from."""
+    environments: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Each function's own environment, resolved; its handler runs with it."""
+    settings: Settings = field(default_factory=Settings)
+    """The stack's settings, read once from `environment`."""
     gate: drain.WriteGate | None = None
     saved: leftovers.Saved | None = None
     """What the last stop saved for the next start."""
@@ -106,7 +113,7 @@ class Stack:
         if not options.endpoint_url:
             self._start_moto()
         self.config = configuration.load(
-            options.config, configuration.Options(stage=options.stage, region=options.region)
+            options.config, configuration.Options(stage=options.stage, region=options.region, env=options.env)
         )
         self.resources = deploy(
             self.config, self.client("cloudformation"), f"{self.config.service}-{options.stage}"
@@ -114,7 +121,7 @@ class Stack:
         self._export_environment()
         self._migrate_archive()
         self._restore_from_archive()
-        self.functions = functions_of(self.config, options.stage, options.region)
+        self.functions = functions_of(self.config, options.stage, options.region, self.environments)
         if not options.endpoint_url:
             self._put_back_leftovers()
         self._start_mappings()
@@ -172,18 +179,25 @@ class Stack:
 
     def _export_environment(self) -> None:
         assert self.config is not None and self.resources is not None
-        environment = self.resources.resolve(self.config.environment())
-        self.environment = {name: str(value) for name, value in environment.items() if value is not None}
-        os.environ.update(self.environment)
+        self.environment = self._resolved(self.config.environment())
         self.api_key = self._dev_api_key()
-        os.environ["LISTMGR_API_KEYS"] = json.dumps(
-            [{"name": "dev", "sha256": hash_key(self.api_key), "admin": True}]
-        )
+        keys = json.dumps([{"name": "dev", "sha256": hash_key(self.api_key), "admin": True}])
+        for key, spec in self.config.functions.items():
+            environment = self._resolved(self.config.environment(key))
+            if _has_http_events(spec):
+                # Locally the API's keys come from the environment, not from a secret.
+                environment["LISTMGR_API_KEYS"] = keys
+            self.environments[key] = environment
+        self.settings = Settings.from_env({**self.environment, "AWS_REGION": self.options.region})
+
+    def _resolved(self, environment: Mapping[str, Any]) -> dict[str, str]:
+        assert self.resources is not None
+        resolved = self.resources.resolve(dict(environment))
+        return {name: str(value) for name, value in resolved.items() if value is not None}
 
     def _migrate_archive(self) -> None:
-        url = os.environ.get("LISTMGR_ARCHIVE_URL")
-        if url:
-            archive = open_archive(url)
+        if "LISTMGR_ARCHIVE_URL" in self.environment:
+            archive = open_archive(self.settings.archive_url)
             try:
                 archive.migrate()
             finally:
@@ -192,9 +206,9 @@ class Stack:
     def _restore_from_archive(self) -> None:
         """moto keeps nothing across restarts, the archive does: a fresh local table is rebuilt
         from it, so a restarted stack shows the lists it showed before."""
-        if self.options.endpoint_url or "LISTMGR_TABLE" not in os.environ:
+        if self.options.endpoint_url or "LISTMGR_TABLE" not in self.environment:
             return
-        settings = Settings.from_env()
+        settings = self.settings
         archive = bootstrap.archive(settings)
         try:
             if archive.count():
@@ -241,13 +255,10 @@ class Stack:
     def _start_http(self) -> None:
         assert self.config is not None
         for key, spec in self.config.functions.items():
-            if any(
-                isinstance(event, dict) and set(event) & set(HTTP_EVENTS)
-                for event in spec.get("events") or []
-            ):
+            if _has_http_events(spec):
                 app = _wsgi_app(self.functions[key])
                 if app is not None:
-                    self._serve(app)
+                    self._serve(self.functions[key].serve(app))
                     return
 
     def _serve(self, app: Any) -> None:
@@ -287,15 +298,16 @@ class Stack:
             aws_endpoint_url=self.endpoint_url,
             region=self.options.region,
             stage=self.options.stage,
-            stream_name=os.environ.get("LISTMGR_STREAM") or (streams[0] if streams else None),
-            table_name=os.environ.get("LISTMGR_TABLE") or (tables[0] if tables else None),
+            stream_name=self.environment.get("LISTMGR_STREAM") or (streams[0] if streams else None),
+            table_name=self.environment.get("LISTMGR_TABLE") or (tables[0] if tables else None),
             failure_queue_url=queue_url,
             api_key=self.api_key,
-            archive_url=os.environ.get("LISTMGR_ARCHIVE_URL"),
+            archive_url=self.environment.get("LISTMGR_ARCHIVE_URL"),
             config=str(self.options.config.resolve()),
             resources={key: physical.get(key) for key in self.resources.created},
             functions={key: function.name for key, function in self.functions.items()},
             environment=self.environment,
+            environments=self.environments,
             mappings=[_describe_mapping(m.source, m.function) for m in self.mappings],
             pid=os.getpid(),
         )
@@ -326,6 +338,11 @@ def _describe_mapping(source: StreamSource, function: LocalFunction) -> dict[str
         "filterPatterns": list(source.filter_patterns),
         "onFailure": source.on_failure,
     }
+
+
+def _has_http_events(spec: Mapping[str, Any]) -> bool:
+    events = spec.get("events") or []
+    return any(isinstance(event, dict) and set(event) & set(HTTP_EVENTS) for event in events)
 
 
 def _wsgi_app(function: LocalFunction) -> Any:
