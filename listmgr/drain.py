@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from listmgr.functions import whole_response
-from listmgr.mapping import Activity, EventSourceMapping
+from listmgr.mappings.mapping import Activity, EventSourceMapping
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOK_EVERY = 0.2

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from listmgr.mapping import EventSourceMapping
-from listmgr.records import KINESIS, StreamRecord
-from listmgr.streams import Position, StreamReader, reader_for
+from listmgr.mappings.mapping import EventSourceMapping
+from listmgr.mappings.records import KINESIS, StreamRecord
+from listmgr.mappings.streams import Position, StreamReader, reader_for
 from shared.events.codec import NotJson, dumps, loads
 from shared.events.decoders import is_submission, submission_envelope
 from shared.stream.connectors.kinesis import KinesisStream

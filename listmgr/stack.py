@@ -30,9 +30,9 @@ from listmgr import config as configuration
 from listmgr import drain, leftovers, moto_server
 from listmgr.folder_lock import FolderLock, FolderTaken
 from listmgr.functions import LocalFunction, functions_of
-from listmgr.mapping import EventSourceMapping
+from listmgr.mappings.mapping import EventSourceMapping
+from listmgr.mappings.sources import InvalidSource, StreamSource, sources_of
 from listmgr.resources import LocalResources, deploy
-from listmgr.sources import InvalidSource, StreamSource, sources_of
 from services.admin import operations
 from services.api.auth import hash_key, new_key
 from shared import bootstrap

@@ -8,8 +8,8 @@ from typing import Any
 
 from listmgr import leftovers
 from listmgr.functions import LocalFunction
-from listmgr.mapping import EventSourceMapping
-from listmgr.sources import StreamSource
+from listmgr.mappings.mapping import EventSourceMapping
+from listmgr.mappings.sources import StreamSource
 from shared.events.codec import dumps, loads
 from tests.conftest import ROOT, Aws
 

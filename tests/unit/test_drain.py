@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from listmgr.drain import WriteGate, drain
-from listmgr.mapping import Activity
+from listmgr.mappings.mapping import Activity
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

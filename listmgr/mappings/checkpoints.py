@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from listmgr.records import StreamRecord
+from listmgr.mappings.records import StreamRecord
 
 log = logging.getLogger("listmgr.mapping")
 

@@ -24,16 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from listmgr.checkpoints import CheckpointStore
-from listmgr.destinations import FailureDestination
-from listmgr.filters import FilterCriteria
 from listmgr.functions import LocalFunction
-from listmgr.invocation import Invoker
-from listmgr.parallelization import Delivery
-from listmgr.retries import RetryPolicy
-from listmgr.shards import ShardPoller
-from listmgr.sources import StreamSource
-from listmgr.streams import Position, Shard, StreamReader, reader_for
+from listmgr.mappings.checkpoints import CheckpointStore
+from listmgr.mappings.destinations import FailureDestination
+from listmgr.mappings.filters import FilterCriteria
+from listmgr.mappings.invocation import Invoker
+from listmgr.mappings.parallelization import Delivery
+from listmgr.mappings.retries import RetryPolicy
+from listmgr.mappings.shards import ShardPoller
+from listmgr.mappings.sources import StreamSource
+from listmgr.mappings.streams import Position, Shard, StreamReader, reader_for
 
 log = logging.getLogger("listmgr.mapping")
 DISCOVERY_INTERVAL = 10.0
