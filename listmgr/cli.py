@@ -1,6 +1,8 @@
 """The `listmgr` command line."""
 
 import argparse
+import os
+import queue
 import signal
 import sys
 import threading
@@ -11,10 +13,14 @@ from typing import Any
 from listmgr import commands, dlq, logbook
 from listmgr.stack import Stack, StackError, StackOptions
 
+SIGNAL_LOOK = 0.25
+"""Seconds between looks for a signal, at most."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
+    arguments.settings = commands.LocalSettings.from_env(os.environ)
     try:
         result: int = arguments.run(arguments)
     except (StackError, commands.CommandError) as error:
@@ -146,22 +152,60 @@ def run_up(arguments: argparse.Namespace) -> int:
             stage=arguments.stage,
             region=arguments.region,
             endpoint_url=arguments.endpoint_url,
+            env=arguments.settings.environ,
         ),
         progress=lambda line: print(f"listmgr: {line}", flush=True),
     )
-    stopping = threading.Event()
+    # A signal handler may run inside another (two signals at once), even inside Event.set, whose
+    # lock is not reentrant: the handlers only put the signal on a queue made for that.
+    signals: queue.SimpleQueue[int] = queue.SimpleQueue()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda *_: stopping.set())
+        signal.signal(signal_number, lambda number, _: signals.put(number))
+    forced = threading.Event()
     commands.configure_logging()
+    drained = False
     try:
         stack.start()
         print(commands.banner(stack.description, stack.resources), flush=True)
-        stopping.wait()
-        print("\nlistmgr: stopping...", flush=True)
+        _wait_for(signals)
+        threading.Thread(target=_force_on_next, args=(signals, forced), daemon=True, name="force").start()
+        if not stack.refuse_writes():
+            say("some writes to the API did not end in time; draining without them")
+        say("draining: writes are refused now; delivering what was accepted (Ctrl-C again: stop at once)")
+        drained = stack.drain(forced, say)
+        say("drained: nothing is left to deliver" if drained else "stopping at once")
     finally:
         stack.stop()
-    print("listmgr: stopped", flush=True)
+    saved = stack.saved
+    if saved and (saved.records or saved.messages):
+        say(
+            f"{saved.records} records were left unapplied and {saved.messages} messages were on the "
+            f"failure queue: saved under {arguments.state_dir}/, the next `listmgr up` puts them back"
+        )
+    elif not drained:
+        say("no records were left unapplied")
+    say("stopped")
     return 0
+
+
+def _wait_for(signals: "queue.SimpleQueue[int]") -> None:
+    """Until a signal came. Waits in short steps: the kernel may deliver a signal to another
+    thread, and then a main thread blocked for good would never run the handler."""
+    while True:
+        try:
+            signals.get(timeout=SIGNAL_LOOK)
+            return
+        except queue.Empty:
+            continue
+
+
+def _force_on_next(signals: "queue.SimpleQueue[int]", forced: threading.Event) -> None:
+    signals.get()
+    forced.set()
+
+
+def say(line: str) -> None:
+    print(f"listmgr: {line}", flush=True)
 
 
 if __name__ == "__main__":

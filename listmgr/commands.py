@@ -8,6 +8,7 @@ import shlex
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,7 +21,7 @@ from services.admin import operations
 from shared import bootstrap
 from shared.events.codec import NotJson, dumps, loads
 from shared.events.partition import partition_key
-from shared.settings import Settings
+from shared.settings import DEFAULT_ARCHIVE_URL, Settings
 from shared.stream.connectors.archive import open_archive
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import NotABatch, is_submission
@@ -29,6 +30,20 @@ from shared.stream.publish import Outgoing, PublishOptions, publish
 
 class CommandError(RuntimeError):
     """A command that cannot do what was asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """What the `listmgr` command takes from its environment, read once by the entrypoint."""
+
+    archive_url: str | None = None
+    """LISTMGR_ARCHIVE_URL: the archive `listmgr db migrate` migrates when no stack says."""
+    environ: Mapping[str, str] = field(default_factory=dict)
+    """The whole environment, for serverless.yml's `${env:NAME}` variables."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "LocalSettings":
+        return cls(archive_url=env.get("LISTMGR_ARCHIVE_URL") or None, environ=dict(env))
 
 
 def configure_logging() -> None:
@@ -178,14 +193,17 @@ def invoke(arguments: argparse.Namespace) -> int:
             event = loads(source.read())
         except NotJson as error:
             raise CommandError(f"the event is not JSON: {error}") from error
-    use_stack_environment(stack)
+    use_stack_endpoint(stack)
     from listmgr import config as configuration  # noqa: PLC0415
     from listmgr.functions import functions_of  # noqa: PLC0415
 
+    settings: LocalSettings = arguments.settings
     loaded = configuration.load(
-        stack["config"], configuration.Options(stage=stack["stage"], region=stack["region"])
+        stack["config"],
+        configuration.Options(stage=stack["stage"], region=stack["region"], env=settings.environ),
     )
-    functions = functions_of(loaded, stack["stage"], stack["region"])
+    # The function runs with its own environment, as the stack runs it.
+    functions = functions_of(loaded, stack["stage"], stack["region"], stack.get("environments") or {})
     if arguments.function not in functions:
         raise CommandError(f"no function {arguments.function!r}; there are: {', '.join(sorted(functions))}")
     # The function's log lines go to its file (`listmgr logs`), as the stack's own do.
@@ -200,9 +218,8 @@ def invoke(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def use_stack_environment(stack: Mapping[str, Any]) -> None:
-    """This process configured like the stack's functions, against the stack's endpoint."""
-    os.environ.update(stack.get("environment") or {})
+def use_stack_endpoint(stack: Mapping[str, Any]) -> None:
+    """This process's AWS clients pointed at the stack's endpoint."""
     os.environ.update(
         AWS_ENDPOINT_URL=stack["aws_endpoint_url"],
         AWS_REGION=stack["region"],
@@ -213,8 +230,9 @@ def use_stack_environment(stack: Mapping[str, Any]) -> None:
 
 
 def replay(arguments: argparse.Namespace) -> int:
-    use_stack_environment(read_stack(arguments.state_dir))
-    settings = Settings.from_env()
+    stack = read_stack(arguments.state_dir)
+    use_stack_endpoint(stack)
+    settings = Settings.from_env({**(stack.get("environment") or {}), "AWS_REGION": stack["region"]})
     archive, table = bootstrap.archive(settings), bootstrap.list_store(settings)
     now = int(time.time() * 1000)
     if arguments.verify:
@@ -238,11 +256,12 @@ def replay(arguments: argparse.Namespace) -> int:
 
 
 def migrate(arguments: argparse.Namespace) -> int:
-    url = os.environ.get("LISTMGR_ARCHIVE_URL")
+    settings: LocalSettings = arguments.settings
+    url = settings.archive_url
     if not url:
         stack_path = arguments.state_dir / "stack.json"
         url = json.loads(stack_path.read_text()).get("archive_url") if stack_path.exists() else None
-    archive = open_archive(url or "sqlite:///.listmgr/archive.db")
+    archive = open_archive(url or DEFAULT_ARCHIVE_URL)
     try:
         applied = archive.migrate()
     finally:
@@ -273,6 +292,8 @@ def banner(description: Mapping[str, Any], resources: LocalResources | None) -> 
         ("mapping", f"{mapping['type']} -> {mapping['function']} (batch {mapping['batchSize']})")
         for mapping in description.get("mappings", [])
     ]
+    if description.get("put_back"):
+        rows.append(("put back", description["put_back"]))
     if resources and resources.skipped:
         rows.append(("not emulated", ", ".join(f"{k} ({v})" for k, v in resources.skipped.items())))
     list_api = description.get("api_url") and description.get("api_handler") == LIST_API_HANDLER

@@ -8,7 +8,6 @@ type of what it refers to; inside a string it is interpolated. Unresolvable vari
 a default are an error naming the variable and where it is.
 """
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,7 +70,8 @@ class Options:
     stage: str = "dev"
     region: str = "us-east-1"
     params: Mapping[str, str] = field(default_factory=dict)
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    env: Mapping[str, str] = field(default_factory=dict)
+    """What `${env:NAME}` reads: the command's environment, passed on by its entrypoint."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +95,13 @@ class ServerlessConfig:
     def resources(self) -> dict[str, Any]:
         return dict((self.data.get("resources") or {}).get("Resources") or {})
 
-    def environment(self) -> dict[str, Any]:
-        """The provider's environment merged with every function's, as one process sees it."""
+    def environment(self, function_key: str | None = None) -> dict[str, Any]:
+        """A function's environment as Lambda gives it: the provider's, then the function's own.
+        Without a key, every function's merged: what any of them may refer to."""
         merged = dict((self.data.get("provider") or {}).get("environment") or {})
-        for function in self.functions.values():
-            merged.update(function.get("environment") or {})
+        keys = list(self.functions) if function_key is None else [function_key]
+        for key in keys:
+            merged.update(self.functions[key].get("environment") or {})
         return merged
 
 

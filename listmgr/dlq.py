@@ -97,7 +97,7 @@ def in_process(stack: Mapping[str, Any], arguments: argparse.Namespace) -> redri
         if key is None:
             return redrive.Invoked(f"no function {batch.function_name!r} in the running stack")
         if not loaded:
-            loaded.update(_functions(stack))
+            loaded.update(_functions(stack, arguments.settings.environ))
         uninstall = logbook.install(arguments.state_dir / "logs")
         try:
             # Through JSON, as Lambda delivers it: the same types the mapping's invocations see.
@@ -110,15 +110,16 @@ def in_process(stack: Mapping[str, Any], arguments: argparse.Namespace) -> redri
     return invoke
 
 
-def _functions(stack: Mapping[str, Any]) -> dict[str, Any]:
+def _functions(stack: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """The stack's functions, each to run with its own environment, as `listmgr invoke` runs them."""
     from listmgr import config as configuration  # noqa: PLC0415 - only a re-drive needs them
     from listmgr.functions import functions_of  # noqa: PLC0415
 
-    commands.use_stack_environment(stack)
+    commands.use_stack_endpoint(stack)
     loaded = configuration.load(
-        stack["config"], configuration.Options(stage=stack["stage"], region=stack["region"])
+        stack["config"], configuration.Options(stage=stack["stage"], region=stack["region"], env=environ)
     )
-    return dict(functions_of(loaded, stack["stage"], stack["region"]))
+    return dict(functions_of(loaded, stack["stage"], stack["region"], stack.get("environments") or {}))
 
 
 def list_command(arguments: argparse.Namespace) -> int:

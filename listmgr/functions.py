@@ -12,13 +12,14 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from listmgr import logbook
 from listmgr.config import LOCAL_ACCOUNT
+from listmgr.environment import function_environment
 
 
 @dataclass
@@ -54,6 +55,9 @@ class LocalFunction:
     timeout: int = 6
     concurrency: int | None = None
     """reservedConcurrency: at most this many invocations at once; None: no limit."""
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """The function's own variables (provider's and its own, resolved), shown over the process's
+    environment while it is imported and while it runs (listmgr.environment)."""
     _handler: Callable[[Any, Any], Any] | None = None
     _slots: threading.Semaphore | None = None
 
@@ -71,7 +75,8 @@ class LocalFunction:
             root = str(self.root)
             if root not in sys.path:
                 sys.path.insert(0, root)
-            module = importlib.import_module(module_path.replace("/", "."))
+            with function_environment(self.environment):
+                module = importlib.import_module(module_path.replace("/", "."))
             self._handler = getattr(module, attribute)
         return self._handler
 
@@ -79,14 +84,38 @@ class LocalFunction:
         """The handler's response; its exception, if it raises, as Lambda reports a function error."""
         handler = self.handler()
         context = LambdaContext(self.name, self.arn, self.memory, self.timeout)
-        with logbook.routed(self.key):
+        with logbook.routed(self.key), function_environment(self.environment):
             if self._slots is None:
                 return handler(event, context)
             with self._slots:
                 return handler(event, context)
 
+    def serve(self, app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+        """A WSGI app of this function, run in its environment like its invocations."""
 
-def functions_of(config: Any, stage: str, region: str) -> dict[str, LocalFunction]:
+        def in_environment(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            with logbook.routed(self.key), function_environment(self.environment):
+                return whole_response(app, environ, start_response)
+
+        return in_environment
+
+
+def whole_response(
+    app: Callable[..., Iterable[bytes]], environ: dict[str, Any], start_response: Callable[..., Any]
+) -> list[bytes]:
+    """The app's response made to the end now (and closed, as a WSGI server would)."""
+    response = app(environ, start_response)
+    try:
+        return list(response)
+    finally:
+        if hasattr(response, "close"):
+            response.close()
+
+
+def functions_of(
+    config: Any, stage: str, region: str, environments: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, LocalFunction]:
+    """The functions of a serverless.yml; `environments`: each one's resolved variables."""
     provider = config.data.get("provider") or {}
     return {
         key: LocalFunction(
@@ -98,6 +127,7 @@ def functions_of(config: Any, stage: str, region: str) -> dict[str, LocalFunctio
             memory=int(spec.get("memorySize") or provider.get("memorySize") or 1024),
             timeout=int(spec.get("timeout") or provider.get("timeout") or 6),
             concurrency=spec.get("reservedConcurrency"),
+            environment=dict((environments or {}).get(key) or {}),
         )
         for key, spec in config.functions.items()
         if "handler" in spec

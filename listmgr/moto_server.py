@@ -9,10 +9,12 @@ the transaction is cancelled, puts the copy back. That has two consequences AWS 
 - it costs time and memory in proportion to the whole table, so a local stack slows down and
   grows by gigabytes as its tables fill.
 So here every operation of moto's DynamoDB and DynamoDB Streams backends runs under one lock,
-and a transaction made only of Put, Delete and ConditionCheck actions checks every condition
-first and writes only when all hold: under the lock nothing can come between the check and the
-writes, and nothing needs to be copied or rolled back. Transactions with Update actions keep
-moto's own implementation (still under the lock, so they are isolated too).
+and every transaction is validated as a whole first, as DynamoDB does (the number of actions,
+key schemas, item and request sizes, one action per item), so a request DynamoDB would refuse
+writes nothing. One made only of Put, Delete and ConditionCheck actions then checks every
+condition and writes only when all hold: under the lock nothing can come between the check
+and the writes, and nothing needs to be copied or rolled back. Transactions with Update actions
+keep moto's own implementation (still under the lock, so they are isolated too).
 """
 
 import functools
@@ -23,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from listmgr.endpoint import Endpoint
+
+from listmgr import sequence_numbers
+from shared.stream.connectors.capacity import item_size
 
 _lock = threading.RLock()
 
@@ -39,9 +44,15 @@ def start(host: str, port: int) -> "Endpoint":
 
     from listmgr.endpoint import serve  # noqa: PLC0415 - imports hypercorn
 
-    serialize_dynamodb()
+    patch_backends()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     return serve(DomainDispatcherApplication(create_backend_app), host, port)
+
+
+def patch_backends() -> None:
+    """Everything moto's backends need here to behave like AWS; whatever serves them calls it first."""
+    serialize_dynamodb()
+    sequence_numbers.grow_across_restarts()
 
 
 def serialize_dynamodb() -> None:
@@ -69,6 +80,10 @@ def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _SIMPLE_ACTIONS = frozenset({"Put", "Delete", "ConditionCheck"})
+_ACTIONS = _SIMPLE_ACTIONS | {"Update"}
+MAX_ACTIONS = 100
+MAX_ITEM_SIZE = 400 * 1024
+MAX_TRANSACTION_SIZE = 4 * 1024 * 1024
 
 
 def _check_then_write(moto_transaction: Callable[..., None]) -> Callable[..., None]:
@@ -77,22 +92,12 @@ def _check_then_write(moto_transaction: Callable[..., None]) -> Callable[..., No
 
     @functools.wraps(moto_transaction)
     def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
-        actions = [next(iter(item.items())) for item in transact_items if len(item) == 1]
-        keys = [_key(backend, kind, action) for kind, action in actions]
-        targets = {
-            (action["TableName"], repr(sorted(key.items())))
-            for (_, action), key in zip(actions, keys, strict=False)
-        }
-        if (
-            len(actions) != len(transact_items)
-            or len(actions) > 100
-            or any(kind not in _SIMPLE_ACTIONS for kind, _ in actions)
-            or len(targets) != len(actions)
-        ):
-            moto_transaction(backend, transact_items)  # validation errors and Update actions
+        actions = _validated(backend, transact_items)
+        if any(kind not in _SIMPLE_ACTIONS for kind, _, _ in actions):
+            moto_transaction(backend, transact_items)  # Update actions
             return
         reasons: list[tuple[str | None, str | None, Any]] = []
-        for (_, action), key in zip(actions, keys, strict=True):
+        for _, action, key in actions:
             condition = action.get("ConditionExpression")
             current = backend.get_item(action["TableName"], key) if condition else None
             if condition is None or get_filter_expression(
@@ -108,7 +113,7 @@ def _check_then_write(moto_transaction: Callable[..., None]) -> Callable[..., No
             reasons.append(("ConditionalCheckFailed", "The conditional request failed", old))
         if any(code is not None for code, _, _ in reasons):
             raise TransactionCanceledException(reasons)
-        for (kind, action), key in zip(actions, keys, strict=True):
+        for kind, action, key in actions:
             if kind == "Put":
                 backend.put_item(action["TableName"], action["Item"])
             elif kind == "Delete":
@@ -117,9 +122,67 @@ def _check_then_write(moto_transaction: Callable[..., None]) -> Callable[..., No
     return transact_write_items
 
 
-def _key(backend: Any, kind: str, action: dict[str, Any]) -> dict[str, Any]:
-    if kind != "Put":
-        return dict(action.get("Key") or {})
-    table = backend.get_table(action["TableName"])
-    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
-    return {name: action["Item"][name] for name in names if name in action["Item"]}
+def _validated(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], Any]]:
+    """Each action as (kind, action, key), once the whole request passed what DynamoDB checks
+    before it writes anything: the number of actions, one operation per action on an existing
+    table, keys that match the table's schema, item sizes (400 KB each, 4 MB in all) and no item
+    named twice. A request that fails any of them is refused as a whole."""
+    from moto.dynamodb.exceptions import (  # noqa: PLC0415
+        ItemSizeTooLarge,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > MAX_ACTIONS:
+        raise TooManyTransactionsException()
+    actions: list[tuple[str, dict[str, Any], Any]] = []
+    targets: set[tuple[str, str]] = set()
+    total = 0
+    for item in transact_items:
+        if len(item) != 1:
+            raise TransactWriteSingleOpException()
+        ((kind, action),) = item.items()
+        if kind not in _ACTIONS:
+            raise MockValidationException(f"Unsupported transaction operation {kind}")
+        table = backend.get_table(action["TableName"])
+        attributes = action["Item"] if kind == "Put" else action.get("Key") or {}
+        key = _schema_key(table, attributes, whole_key=kind != "Put")
+        if kind == "Put":
+            table._validate_item_types(attributes)  # moto's own checks of numbers and types
+            if item_size(attributes) > MAX_ITEM_SIZE:
+                raise ItemSizeTooLarge()
+        table._validate_key_sizes(attributes)
+        target = (table.name, repr(sorted(key.items())))
+        if target in targets:
+            raise MultipleTransactionsException()
+        targets.add(target)
+        total += item_size(attributes)
+        actions.append((kind, action, key))
+    if total > MAX_TRANSACTION_SIZE:
+        raise MockValidationException("Transaction request cannot be larger than 4 MB")
+    return actions
+
+
+def _schema_key(table: Any, attributes: dict[str, Any], whole_key: bool) -> dict[str, Any]:
+    """The item's key under the table's schema, refused as DynamoDB refuses it: a key attribute
+    missing or of the wrong type, or (for a Key) attributes that are not the key's."""
+    from moto.dynamodb.exceptions import InvalidAttributeTypeError, MockValidationException  # noqa: PLC0415
+
+    schema = [(table.hash_key_attr, table.hash_key_type)]
+    if table.range_key_attr:
+        schema.append((table.range_key_attr, table.range_key_type))
+    if whole_key and set(attributes) != {name for name, _ in schema}:
+        raise MockValidationException("The provided key element does not match the schema")
+    key = {}
+    for name, expected in schema:
+        if name not in attributes:
+            raise MockValidationException(
+                f"One or more parameter values were invalid: Missing the key {name} in the item"
+            )
+        ((actual, _),) = attributes[name].items()
+        if actual != expected:
+            raise InvalidAttributeTypeError(name, expected_type=expected, actual_type=actual)
+        key[name] = attributes[name]
+    return key

@@ -4,8 +4,13 @@
 2. the resources of serverless.yml's `resources` section, through moto's CloudFormation;
 3. the functions' environment, resolved against those resources;
 4. an event source mapping for every `- stream:` event, invoking handlers in this process;
-5. the WSGI app of any function with HTTP events, on a real WSGI server;
+5. the WSGI app of any function with HTTP events, on a real WSGI server, behind a gate that
+   refuses writes while the stack drains;
 6. `.listmgr/stack.json` describing all of it, removed again on the way out.
+
+One stack per state folder (listmgr.folder_lock). On the way out, what the in-process endpoint
+would forget (unfinished records, failure-queue messages) is saved, and put back at the next
+start (listmgr.leftovers).
 """
 
 import json
@@ -14,7 +19,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +27,12 @@ from typing import Any
 import boto3
 
 from listmgr import config as configuration
-from listmgr import logbook, moto_server
+from listmgr import drain, leftovers, logbook, moto_server
+from listmgr.folder_lock import FolderLock, FolderTaken
 from listmgr.functions import LocalFunction, functions_of
-from listmgr.mapping import EventSourceMapping
+from listmgr.mappings.mapping import EventSourceMapping
+from listmgr.mappings.sources import InvalidSource, StreamSource, sources_of
 from listmgr.resources import LocalResources, deploy
-from listmgr.sources import InvalidSource, StreamSource, sources_of
 from services.admin import operations
 from services.api.auth import hash_key, new_key
 from shared import bootstrap
@@ -35,6 +41,8 @@ from shared.stream.connectors.archive import open_archive
 
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 HTTP_EVENTS = ("httpApi", "http")
+DRAIN_WRITES_TIMEOUT = 30.0
+"""Seconds a drain waits for the API's writes under way to finish."""
 
 
 class StackError(RuntimeError):
@@ -53,6 +61,8 @@ class StackOptions:
     endpoint_url: str | None = None
     """An AWS endpoint already running (an external moto server, LocalStack): used instead of
     starting moto, its resources created only if the stack is not there yet."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """The environment serverless.yml's `${env:NAME}` variables read (the command's)."""
 
 
 @dataclass
@@ -65,10 +75,20 @@ class Stack:
     description: dict[str, Any] = field(default_factory=dict)
     api_key: str = ""
     environment: dict[str, str] = field(default_factory=dict)
-    """What the functions' environment resolved to; `listmgr invoke` runs handlers with it."""
+    """Every function's environment merged, resolved: what the stack itself reads its settings
+    (table, stream, archive) from."""
+    environments: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Each function's own environment, resolved; its handler runs with it."""
+    settings: Settings = field(default_factory=Settings)
+    """The stack's settings, read once from `environment`."""
+    gate: drain.WriteGate | None = None
+    saved: leftovers.Saved | None = None
+    """What the last stop saved for the next start."""
     progress: Callable[[str], None] = field(default=lambda _line: None)
     """Told each phase of `start` as it begins (`listmgr up` prints them: the first start is slow)."""
     _stoppers: list[Callable[[], None]] = field(default_factory=list)
+    _lock: FolderLock | None = None
+    _described: bool = False
 
     @property
     def endpoint_url(self) -> str:
@@ -76,6 +96,12 @@ class Stack:
 
     def start(self) -> None:
         options = self.options
+        lock = FolderLock(options.state_dir)
+        try:
+            lock.acquire()
+        except FolderTaken as error:
+            raise StackError(str(error)) from error
+        self._lock = lock
         ports = [(options.api_port, "the API")]
         if not options.endpoint_url:
             ports.append((options.aws_port, "the AWS endpoint"))
@@ -91,7 +117,7 @@ class Stack:
             self.progress(f"starting the AWS endpoint on {self.endpoint_url}")
             self._start_moto()
         self.config = configuration.load(
-            options.config, configuration.Options(stage=options.stage, region=options.region)
+            options.config, configuration.Options(stage=options.stage, region=options.region, env=options.env)
         )
         self.progress(f"creating the resources of {options.config}")
         self.resources = deploy(
@@ -100,12 +126,22 @@ class Stack:
         self._export_environment()
         self._migrate_archive()
         self._restore_from_archive()
-        self.functions = functions_of(self.config, options.stage, options.region)
+        self.functions = functions_of(self.config, options.stage, options.region, self.environments)
+        if not options.endpoint_url:
+            self._put_back_leftovers()
         self.progress("starting the event source mappings")
         self._start_mappings()
         self._start_http()
         self._write_description()
         self.progress("ready")
+
+    def refuse_writes(self) -> bool:
+        """Closes the API to writes; False if some under way did not end within the timeout."""
+        return self.gate is None or self.gate.close(timeout=DRAIN_WRITES_TIMEOUT)
+
+    def drain(self, forced: threading.Event, report: Callable[[str], None]) -> bool:
+        """Runs the mappings until nothing moves any more (True) or until `forced` (False)."""
+        return drain.drain(self.mappings, forced, report)
 
     def stop(self) -> None:
         for stop in reversed(self._stoppers):
@@ -114,7 +150,11 @@ class Stack:
             except Exception:
                 logging.getLogger("listmgr").exception("while stopping")
         self._stoppers.clear()
-        (self.options.state_dir / "stack.json").unlink(missing_ok=True)
+        if self._described:
+            (self.options.state_dir / "stack.json").unlink(missing_ok=True)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def client(self, service: str) -> Any:
         return boto3.client(
@@ -124,21 +164,47 @@ class Stack:
     def _start_moto(self) -> None:
         server = moto_server.start(self.options.host, self.options.aws_port)
         self._stoppers.append(server.stop)
+        # Stoppers run last first: this one after the mappings stopped, before the endpoint.
+        self._stoppers.append(self._save_leftovers)
+
+    def _clients(self) -> dict[str, Any]:
+        return {name: self.client(name) for name in ("kinesis", "dynamodbstreams", "sqs", "sns")}
+
+    def _put_back_leftovers(self) -> None:
+        try:
+            restored = leftovers.restore(self.options.state_dir, self._clients())
+        except leftovers.RestoreFailed as error:
+            raise StackError(str(error)) from error
+        if restored.records or restored.messages:
+            self.description["put_back"] = (
+                f"{restored.records} unfinished records and {restored.messages} failure-queue messages "
+                "saved by the last stop"
+            )
+
+    def _save_leftovers(self) -> None:
+        self.saved = leftovers.save(self.options.state_dir, self.mappings, self._clients())
 
     def _export_environment(self) -> None:
         assert self.config is not None and self.resources is not None
-        environment = self.resources.resolve(self.config.environment())
-        self.environment = {name: str(value) for name, value in environment.items() if value is not None}
-        os.environ.update(self.environment)
+        self.environment = self._resolved(self.config.environment())
         self.api_key = self._dev_api_key()
-        os.environ["LISTMGR_API_KEYS"] = json.dumps(
-            [{"name": "dev", "sha256": hash_key(self.api_key), "admin": True}]
-        )
+        keys = json.dumps([{"name": "dev", "sha256": hash_key(self.api_key), "admin": True}])
+        for key, spec in self.config.functions.items():
+            environment = self._resolved(self.config.environment(key))
+            if _has_http_events(spec):
+                # Locally the API's keys come from the environment, not from a secret.
+                environment["LISTMGR_API_KEYS"] = keys
+            self.environments[key] = environment
+        self.settings = Settings.from_env({**self.environment, "AWS_REGION": self.options.region})
+
+    def _resolved(self, environment: Mapping[str, Any]) -> dict[str, str]:
+        assert self.resources is not None
+        resolved = self.resources.resolve(dict(environment))
+        return {name: str(value) for name, value in resolved.items() if value is not None}
 
     def _migrate_archive(self) -> None:
-        url = os.environ.get("LISTMGR_ARCHIVE_URL")
-        if url:
-            archive = open_archive(url)
+        if "LISTMGR_ARCHIVE_URL" in self.environment:
+            archive = open_archive(self.settings.archive_url)
             try:
                 archive.migrate()
             finally:
@@ -147,9 +213,9 @@ class Stack:
     def _restore_from_archive(self) -> None:
         """moto keeps nothing across restarts, the archive does: a fresh local table is rebuilt
         from it, so a restarted stack shows the lists it showed before."""
-        if self.options.endpoint_url or "LISTMGR_TABLE" not in os.environ:
+        if self.options.endpoint_url or "LISTMGR_TABLE" not in self.environment:
             return
-        settings = Settings.from_env()
+        settings = self.settings
         archive = bootstrap.archive(settings)
         try:
             if archive.count():
@@ -175,7 +241,7 @@ class Stack:
 
     def _start_mappings(self) -> None:
         assert self.config is not None and self.resources is not None
-        clients = {name: self.client(name) for name in ("kinesis", "dynamodbstreams", "sqs", "sns")}
+        clients = self._clients()
         for key, spec in self.config.functions.items():
             try:
                 sources = sources_of(key, spec.get("events") or [], self.resources.resolve)
@@ -196,24 +262,22 @@ class Stack:
     def _start_http(self) -> None:
         assert self.config is not None
         for key, spec in self.config.functions.items():
-            if any(
-                isinstance(event, dict) and set(event) & set(HTTP_EVENTS)
-                for event in spec.get("events") or []
-            ):
+            if _has_http_events(spec):
                 app = _wsgi_app(self.functions[key])
                 if app is not None:
                     self.progress(
                         f"starting the API ({key}) on http://{self.options.host}:{self.options.api_port}"
                     )
-                    self._serve(logbook.wsgi(app, key))
+                    self._serve(self.functions[key].serve(app))
                     self.description["api_handler"] = self.functions[key].handler_path
                     return
 
     def _serve(self, app: Any) -> None:
         from waitress import create_server  # noqa: PLC0415
 
+        self.gate = drain.WriteGate(app)
         server = create_server(
-            app, host=self.options.host, port=self.options.api_port, threads=8, ident="listmgr"
+            self.gate, host=self.options.host, port=self.options.api_port, threads=8, ident="listmgr"
         )
         thread = threading.Thread(target=server.run, daemon=True, name="api")
         thread.start()
@@ -246,15 +310,16 @@ class Stack:
             aws_endpoint_url=self.endpoint_url,
             region=self.options.region,
             stage=self.options.stage,
-            stream_name=os.environ.get("LISTMGR_STREAM") or (streams[0] if streams else None),
-            table_name=os.environ.get("LISTMGR_TABLE") or (tables[0] if tables else None),
+            stream_name=self.environment.get("LISTMGR_STREAM") or (streams[0] if streams else None),
+            table_name=self.environment.get("LISTMGR_TABLE") or (tables[0] if tables else None),
             failure_queue_url=queue_url,
             api_key=self.api_key,
-            archive_url=os.environ.get("LISTMGR_ARCHIVE_URL"),
+            archive_url=self.environment.get("LISTMGR_ARCHIVE_URL"),
             config=str(self.options.config.resolve()),
             resources={key: physical.get(key) for key in self.resources.created},
             functions={key: function.name for key, function in self.functions.items()},
             environment=self.environment,
+            environments=self.environments,
             mappings=[_describe_mapping(m.source, m.function) for m in self.mappings],
             pid=os.getpid(),
         )
@@ -264,6 +329,7 @@ class Stack:
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(self.description, indent=2) + "\n")
         temporary.replace(path)
+        self._described = True
 
 
 def _describe_mapping(source: StreamSource, function: LocalFunction) -> dict[str, Any]:
@@ -284,6 +350,11 @@ def _describe_mapping(source: StreamSource, function: LocalFunction) -> dict[str
         "filterPatterns": list(source.filter_patterns),
         "onFailure": source.on_failure,
     }
+
+
+def _has_http_events(spec: Mapping[str, Any]) -> bool:
+    events = spec.get("events") or []
+    return any(isinstance(event, dict) and set(event) & set(HTTP_EVENTS) for event in events)
 
 
 def _wsgi_app(function: LocalFunction) -> Any:

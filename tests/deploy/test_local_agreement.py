@@ -1,6 +1,6 @@
 """What deploys and what `listmgr up` runs come from one serverless.yml: osls's reading of it
 (`osls print`, the template of `osls package`) and the local stack's (listmgr.config,
-listmgr.sources, listmgr.resources) must agree on the resources and on every option of the
+listmgr.mappings.sources, listmgr.resources) must agree on the resources and on every option of the
 event source mappings."""
 
 import json
@@ -8,8 +8,8 @@ from typing import Any
 
 from listmgr import config as configuration
 from listmgr.functions import functions_of
+from listmgr.mappings.sources import StreamSource, sources_of
 from listmgr.resources import LOCAL_TYPES
-from listmgr.sources import StreamSource, sources_of
 from services.api.auth import KeyRing
 from tests.conftest import Deployed
 from tests.deploy.conftest import ROOT, STAGE, Packaged, resources_of_type

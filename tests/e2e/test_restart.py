@@ -2,8 +2,10 @@
 same folder rebuilds the lists from it."""
 
 from pathlib import Path
+from typing import Any
 
-from tests.e2e.conftest import start_stack, stop_stack, wait_for
+from shared.events.codec import dumps
+from tests.e2e.conftest import RunningStack, start_stack, stop_stack, wait_for
 from tests.samples import WORKED_EXAMPLE
 
 
@@ -31,5 +33,34 @@ def test_a_restarted_stack_shows_the_lists_it_showed_before(tmp_path: Path) -> N
         more = {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 1}}
         assert second.request("POST", "/lists", more, key=second.key).status == 202
         wait_for(lambda: second.request("GET", "/lists/stats").body["entries"] == {"xp": 109})
+    finally:
+        assert stop_stack(second) == 0
+
+
+def test_records_sent_after_a_restart_are_new_records(tmp_path: Path) -> None:
+    """A bare submission's event id is its Kinesis eventID: after a restart the stream must not
+    hand out the eventIDs of the run before, or the listener drops the records as seen."""
+
+    def send_five(stack: RunningStack, value: int) -> None:
+        line = dumps({"title": "t", "user": "u", "type": "tally", "entries": {"x": value}})
+        result = stack.listmgr("send", "-", stdin="\n".join([line] * 5) + "\n")
+        assert result.returncode == 0, result.stderr
+
+    def entries(stack: RunningStack) -> Any:
+        response = stack.request("GET", "/lists/t/users/u")
+        return response.body["entries"] if response.status == 200 else None
+
+    first = start_stack(tmp_path)
+    try:
+        send_five(first, 1)
+        wait_for(lambda: entries(first) == {"x": 5})
+    finally:
+        assert stop_stack(first) == 0
+    second = start_stack(tmp_path)
+    try:
+        send_five(second, 10)
+        wait_for(lambda: entries(second) == {"x": 55})
+        verify = second.listmgr("replay", "--verify")
+        assert verify.returncode == 0, verify.stdout + verify.stderr
     finally:
         assert stop_stack(second) == 0

@@ -109,3 +109,63 @@ def test_update_actions_keep_working(aws: Aws, table: str) -> None:
 def test_two_actions_on_one_item_are_refused(aws: Aws, table: str) -> None:
     with pytest.raises(ClientError, match="ValidationException"):
         aws.client("dynamodb").transact_write_items(TransactItems=[put(table, "x", 1), put(table, "x", 2)])
+
+
+def plain_put(table: str, key: Any, **attributes: Any) -> dict[str, Any]:
+    return {"Put": {"TableName": table, "Item": {"pk": key, **attributes}}}
+
+
+BIG = {"S": "x" * (390 * 1024)}
+REFUSED_AS_A_WHOLE = {
+    "an item over 400 KB": lambda table: [
+        plain_put(table, {"S": "first"}),
+        plain_put(table, {"S": "big"}, blob={"S": "x" * (400 * 1024)}),
+    ],
+    "a key of the wrong type": lambda table: [plain_put(table, {"S": "first"}), plain_put(table, {"N": "1"})],
+    "a Put without its key": lambda table: [
+        plain_put(table, {"S": "first"}),
+        {"Put": {"TableName": table, "Item": {"other": {"S": "x"}}}},
+    ],
+    "a Delete whose key is not the schema's": lambda table: [
+        plain_put(table, {"S": "first"}),
+        {"Delete": {"TableName": table, "Key": {"pk": {"S": "a"}, "extra": {"S": "b"}}}},
+    ],
+    "more than 4 MB": lambda table: [plain_put(table, {"S": f"big-{n}"}, blob=BIG) for n in range(11)],
+    "more than 100 actions": lambda table: [plain_put(table, {"S": f"many-{n}"}) for n in range(101)],
+    "one item twice": lambda table: [
+        plain_put(table, {"S": "first"}),
+        plain_put(table, {"S": "twice"}),
+        plain_put(table, {"S": "twice"}),
+    ],
+    "an Update after a bad Put": lambda table: [
+        plain_put(table, {"S": "first"}),
+        plain_put(table, {"N": "2"}),
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": {"S": "counted"}},
+                "UpdateExpression": "ADD version :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_AS_A_WHOLE))
+def test_a_request_dynamodb_refuses_writes_nothing(aws: Aws, table: str, case: str) -> None:
+    dynamodb = aws.client("dynamodb")
+    with pytest.raises(ClientError) as refused:
+        dynamodb.transact_write_items(TransactItems=REFUSED_AS_A_WHOLE[case](table))
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert dynamodb.scan(TableName=table)["Items"] == []
+
+
+def test_a_transaction_of_just_under_the_limits_is_written(aws: Aws, table: str) -> None:
+    dynamodb = aws.client("dynamodb")
+    dynamodb.transact_write_items(TransactItems=[plain_put(table, {"S": f"n-{n}"}) for n in range(100)])
+    dynamodb.transact_write_items(
+        TransactItems=[plain_put(table, {"S": f"big-{n}"}, blob=BIG) for n in range(10)]
+    )
+    pages = dynamodb.get_paginator("scan").paginate(TableName=table, Select="COUNT")
+    assert sum(page["Count"] for page in pages) == 110

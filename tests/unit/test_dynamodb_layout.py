@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 
 from listmgr.config import Options, load
-from listmgr.filters import matches
+from listmgr.mappings.filters import matches
 from shared.events.testing import dynamodb_record
 from shared.lists.aggregate import Aggregate
 from shared.lists.changes import Submit

@@ -1,7 +1,7 @@
 """Batching: batchSize, batchWindow, the payload limit and window boundaries."""
 
-from listmgr.batches import EVENT_OVERHEAD, BatchLimits, Buffer
-from listmgr.records import StreamRecord
+from listmgr.mappings.batches import EVENT_OVERHEAD, BatchLimits, Buffer
+from listmgr.mappings.records import StreamRecord
 
 
 def record(number: int, size: int = 10, arrival: float = 0.0) -> StreamRecord:

@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from listmgr.checkpoints import CheckpointStore, ShardProgress
-from listmgr.records import StreamRecord
+from listmgr.mappings.checkpoints import CheckpointStore, ShardProgress
+from listmgr.mappings.records import StreamRecord
 
 
 def record(number: int) -> StreamRecord:

@@ -5,9 +5,9 @@ from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from listmgr.invocation import Outcome
-from listmgr.records import StreamRecord
-from listmgr.windows import STATE_LIMIT, TumblingWindow, Window
+from listmgr.mappings.invocation import Outcome
+from listmgr.mappings.records import StreamRecord
+from listmgr.mappings.windows import STATE_LIMIT, TumblingWindow, Window
 
 
 def record(number: int, arrival: float) -> StreamRecord:

@@ -14,9 +14,9 @@ import pytest
 
 from listmgr import config as configuration
 from listmgr.functions import LocalFunction, functions_of
-from listmgr.mapping import EventSourceMapping
+from listmgr.mappings.mapping import EventSourceMapping
+from listmgr.mappings.sources import StreamSource, sources_of
 from listmgr.resources import LocalResources, deploy
-from listmgr.sources import StreamSource, sources_of
 from tests.conftest import ROOT, Aws
 from tests.e2e.conftest import wait_for
 

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from listmgr.records import StreamRecord
+from listmgr.mappings.records import StreamRecord
 
 log = logging.getLogger("listmgr.mapping")
 
@@ -75,6 +75,8 @@ class ShardProgress:
         self._checkpoint = checkpoint
         self._done: OrderedDict[int, tuple[str, bool]] = OrderedDict()
         self._lock = threading.Lock()
+        self.checkpointed = 0
+        """Records checkpointed so far: a drain watches it to tell whether anything still moves."""
 
     def read(self, records: Sequence[StreamRecord]) -> None:
         with self._lock:
@@ -90,6 +92,7 @@ class ShardProgress:
             last = None
             while self._done and next(iter(self._done.values()))[1]:
                 last = self._done.popitem(last=False)[1][0]
+                self.checkpointed += 1
             if last is not None:
                 self._checkpoint(self.shard_id, last)
 

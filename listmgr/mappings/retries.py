@@ -17,8 +17,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from listmgr.invocation import Outcome
-from listmgr.records import StreamRecord
+from listmgr.mappings.invocation import Outcome
+from listmgr.mappings.records import StreamRecord
 
 RETRY_ATTEMPTS_EXHAUSTED = "RetryAttemptsExhausted"
 RECORD_AGE_EXCEEDED = "RecordAgeExceeded"

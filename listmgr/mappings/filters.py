@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from listmgr.records import KINESIS, StreamRecord
+from listmgr.mappings.records import KINESIS, StreamRecord
 
 COMPARISONS: dict[str, Callable[[Decimal, Decimal], bool]] = {
     "=": lambda value, bound: value == bound,

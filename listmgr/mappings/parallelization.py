@@ -13,13 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from listmgr.batches import BatchLimits, Buffer
-from listmgr.checkpoints import ShardProgress
-from listmgr.destinations import FailureDestination, invocation_record
-from listmgr.invocation import Invoker
-from listmgr.records import StreamRecord
-from listmgr.retries import Discarded, RetryPolicy, settle
-from listmgr.windows import TumblingWindow
+from listmgr.mappings.batches import BatchLimits, Buffer
+from listmgr.mappings.checkpoints import ShardProgress
+from listmgr.mappings.destinations import FailureDestination, invocation_record
+from listmgr.mappings.invocation import Invoker
+from listmgr.mappings.records import StreamRecord
+from listmgr.mappings.retries import Discarded, RetryPolicy, settle
+from listmgr.mappings.windows import TumblingWindow
 
 log = logging.getLogger("listmgr.mapping")
 IDLE_WAIT = 1.0

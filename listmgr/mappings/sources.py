@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from listmgr.filters import InvalidPattern, check
-from listmgr.records import DYNAMODB, KINESIS
+from listmgr.mappings.filters import InvalidPattern, check
+from listmgr.mappings.records import DYNAMODB, KINESIS
 
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
 MAX_FILTER_PATTERN_LENGTH = 4096

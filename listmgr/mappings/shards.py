@@ -13,11 +13,11 @@ import math
 import threading
 from collections.abc import Callable
 
-from listmgr.checkpoints import ShardProgress
-from listmgr.filters import FilterCriteria
-from listmgr.parallelization import Delivery, Lane, lane_of
-from listmgr.records import StreamRecord
-from listmgr.streams import Page, Position, StreamReader
+from listmgr.mappings.checkpoints import ShardProgress
+from listmgr.mappings.filters import FilterCriteria
+from listmgr.mappings.parallelization import Delivery, Lane, lane_of
+from listmgr.mappings.records import StreamRecord
+from listmgr.mappings.streams import Page, Position, StreamReader
 
 log = logging.getLogger("listmgr.mapping")
 FIRST_POLL_INTERVAL = 0.25

@@ -8,10 +8,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from listmgr.batch_item_failures import first_failure
 from listmgr.functions import LocalFunction
-from listmgr.records import StreamRecord
-from listmgr.sources import StreamSource
+from listmgr.mappings.batch_item_failures import first_failure
+from listmgr.mappings.records import StreamRecord
+from listmgr.mappings.sources import StreamSource
 
 log = logging.getLogger("listmgr.mapping")
 

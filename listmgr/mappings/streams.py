@@ -8,8 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from listmgr.records import KINESIS, StreamRecord, epoch, from_dynamodb, from_kinesis
-from listmgr.sources import StreamSource
+from listmgr.mappings.records import KINESIS, StreamRecord, epoch, from_dynamodb, from_kinesis
+from listmgr.mappings.sources import StreamSource
 
 DYNAMODB_STREAM_RETENTION = 24 * 3600.0
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from listmgr.invocation import Invoker, Outcome
-from listmgr.records import StreamRecord
-from listmgr.retries import retry_delay
+from listmgr.mappings.invocation import Invoker, Outcome
+from listmgr.mappings.records import StreamRecord
+from listmgr.mappings.retries import retry_delay
 
 log = logging.getLogger("listmgr.mapping")
 STATE_LIMIT = 1024 * 1024

@@ -16,27 +16,41 @@ DynamoDB Streams' shard rollover) picked up as they appear, children after their
 """
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from listmgr.checkpoints import CheckpointStore
-from listmgr.destinations import FailureDestination
-from listmgr.filters import FilterCriteria
 from listmgr.functions import LocalFunction
-from listmgr.invocation import Invoker
-from listmgr.parallelization import Delivery
-from listmgr.retries import RetryPolicy
-from listmgr.shards import ShardPoller
-from listmgr.sources import StreamSource
-from listmgr.streams import Position, Shard, StreamReader, reader_for
+from listmgr.mappings.checkpoints import CheckpointStore
+from listmgr.mappings.destinations import FailureDestination
+from listmgr.mappings.filters import FilterCriteria
+from listmgr.mappings.invocation import Invoker
+from listmgr.mappings.parallelization import Delivery
+from listmgr.mappings.retries import RetryPolicy
+from listmgr.mappings.shards import ShardPoller
+from listmgr.mappings.sources import StreamSource
+from listmgr.mappings.streams import Position, Shard, StreamReader, reader_for
 
 log = logging.getLogger("listmgr.mapping")
 DISCOVERY_INTERVAL = 10.0
 """Seconds between looks for new shards."""
 STOP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What a mapping is doing at one moment, for a drain to tell when nothing moves any more."""
+
+    in_flight: int
+    """Records read and not yet checkpointed."""
+    checkpointed: int
+    """Records checkpointed since the mapping started."""
+    read_up_to: float
+    """Clock time by which every shard was read to its newest record (infinite with no shards)."""
 
 
 class EventSourceMapping:
@@ -61,6 +75,7 @@ class EventSourceMapping:
         self.clock = clock
         self.stopping = threading.Event()
         self.pollers: dict[str, ShardPoller] = {}
+        self.store: CheckpointStore | None = None
         self._supervisor: threading.Thread | None = None
 
     def start(self) -> None:
@@ -73,6 +88,7 @@ class EventSourceMapping:
             store = CheckpointStore(
                 self.checkpoint_dir, self.function.name, self.source.arn, reader.identity()
             )
+        self.store = store
         saved = store.load() if store else {}
         delivery = self._delivery(reader)
         filters = FilterCriteria(self.source.kind, self.source.filter_patterns)
@@ -90,6 +106,14 @@ class EventSourceMapping:
             name=f"shards:{self.function.key}",
         )
         self._supervisor.start()
+
+    def activity(self) -> Activity:
+        pollers = list(self.pollers.values())
+        return Activity(
+            in_flight=sum(len(poller.progress) for poller in pollers),
+            checkpointed=sum(poller.progress.checkpointed for poller in pollers),
+            read_up_to=min((poller.read_up_to for poller in pollers), default=math.inf),
+        )
 
     def stop(self) -> None:
         self.stopping.set()

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from listmgr.records import KINESIS
-from listmgr.retries import Discarded
-from listmgr.sources import StreamSource
+from listmgr.mappings.records import KINESIS
+from listmgr.mappings.retries import Discarded
+from listmgr.mappings.sources import StreamSource
 
 log = logging.getLogger("listmgr.mapping")
 

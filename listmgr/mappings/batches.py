@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from listmgr.records import StreamRecord
+from listmgr.mappings.records import StreamRecord
 
 PAYLOAD_LIMIT = 6 * 1024 * 1024
 EVENT_OVERHEAD = len('{"Records":[]}')
