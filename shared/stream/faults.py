@@ -14,7 +14,7 @@ from typing import Any
 
 from shared.events.codec import dumps
 from shared.events.decoders import arrival_ms
-from shared.events.envelope import FAULT
+from shared.events.types import FAULT
 from shared.stream.pipeline import Step
 from shared.stream.publish import MAX_RECORD_BYTES, PublishOptions, Stream, encode, publish
 from shared.stream.unit_of_work import UnitOfWork

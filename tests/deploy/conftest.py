@@ -74,8 +74,14 @@ def run(command: list[str], cwd: Path, ok_codes: tuple[int, ...] = (0,)) -> subp
     return done
 
 
-def osls(directory: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return run([str(OSLS), *arguments, "--stage", STAGE], directory)
+# What every deployment must say (README "Deploying"): the MySQL archive's host has no default.
+REQUIRED_PARAMS = ("--param=dbHost=archive.db.internal",)
+
+
+def osls(
+    directory: Path, *arguments: str, ok_codes: tuple[int, ...] = (0,)
+) -> subprocess.CompletedProcess[str]:
+    return run([str(OSLS), *arguments, "--stage", STAGE], directory, ok_codes)
 
 
 def tool(name: str) -> Path:
@@ -107,14 +113,16 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def packaged(project_copy: Path) -> Packaged:
-    osls(project_copy, "package")
+    osls(project_copy, "package", *REQUIRED_PARAMS)
     return Packaged(project_copy)
 
 
 @pytest.fixture(scope="session")
 def printed(project_copy: Path) -> dict[str, Any]:
     """`osls print`: serverless.yml with every variable resolved, as osls deploys it."""
-    resolved: dict[str, Any] = json.loads(osls(project_copy, "print", "--format", "json").stdout)
+    resolved: dict[str, Any] = json.loads(
+        osls(project_copy, "print", "--format", "json", *REQUIRED_PARAMS).stdout
+    )
     return resolved
 
 
