@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.conftest import REQUIRED_PARAMS, Packaged, osls, resources_of_type, run, tool
+from tests.deploy.conftest import (
+    REQUIRED_PARAMS,
+    Packaged,
+    cfn_lint_findings,
+    checkov_findings,
+    osls,
+    resources_of_type,
+)
 
 FUNCTIONS = {
     "listener": "ListenerLambdaFunction",
@@ -95,45 +102,11 @@ IN_VPC = {"listener", "api", "admin"}
 
 
 def test_cfn_lint_finds_no_error_and_no_warning(packaged: Packaged) -> None:
-    # W3005 (a DependsOn that a Ref already implies) is osls's own doing: it adds DependsOn on the
-    # roles and log groups it also refers to. cfn-lint's exit code is a bit mask: 2 errors,
-    # 4 warnings, 8 informational.
-    linted = run(
-        [str(tool("cfn-lint")), "--ignore-checks", "W3005", "--", str(packaged.template_path)],
-        packaged.directory,
-        ok_codes=(0, 8),
-    )
-    assert linted.returncode & 6 == 0, linted.stdout
+    assert cfn_lint_findings(packaged.template_path) == ""
 
 
 def test_checkov_finds_nothing_that_is_not_explained(packaged: Packaged) -> None:
-    scanned = run(
-        [
-            str(tool("checkov")),
-            "--file",
-            str(packaged.template_path),
-            "--framework",
-            "cloudformation",
-            "--skip-download",
-            "--output",
-            "json",
-        ],
-        packaged.directory,
-        ok_codes=(0, 1),
-    )
-    report = json.loads(scanned.stdout)
-    failed = [
-        f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in report["results"]["failed_checks"]
-    ]
-    assert failed == [], "\n".join(failed)
-    assert report["summary"]["parsing_errors"] == 0
-    # Every finding accepted says why, next to the resource it concerns (serverless.yml).
-    unexplained = [
-        f"{c['check_id']} {c['resource']}"
-        for c in report["results"]["skipped_checks"]
-        if len(c["check_result"].get("suppress_comment", "")) < 40
-    ]
-    assert unexplained == []
+    assert checkov_findings(packaged.template_path) == []
 
 
 def test_each_function_has_a_role_of_its_own(packaged: Packaged) -> None:
