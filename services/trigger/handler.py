@@ -16,7 +16,7 @@ from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.flavors.crud import CrudOptions, crud
 
 logs.configure()
-tracing.trace_calls()
+tracing.trace_calls(("boto3", "botocore"))  # no MySQL here: pymysql stays unimported
 
 
 @cache
