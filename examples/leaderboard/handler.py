@@ -15,9 +15,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-# One call gives up within the function's 30 s timeout: 3 attempts of 2 + 4 s and backoffs of at
-# most 2 and 4 s (botocore's defaults, a 60 s read timeout and more attempts, would not).
-_CLIENTS = Config(connect_timeout=2, read_timeout=4, retries={"mode": "standard", "total_max_attempts": 3})
+# One call gives up within the function's 30 s timeout: 2 attempts of 2 + 5 s and one backoff of
+# at most 1 + 5 s (botocore's defaults, a 60 s read timeout and more attempts, would not).
+_CLIENTS = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 2})
 _dynamodb = boto3.client("dynamodb", config=_CLIENTS)
 _sqs = boto3.client("sqs", config=_CLIENTS)
 _queue_url: str | None = None

@@ -13,10 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_worst_case_adds_every_timeout_and_the_longest_backoffs() -> None:
-    # 3 attempts of 2 + 10 s, and backoffs of at most 2 and 4 s before the 2nd and 3rd.
-    assert worst_case_seconds(ClientLimits(connect_timeout=2, read_timeout=10, max_attempts=3)) == 42
-    # Backoff is capped at 20 s: 2 + 4 + 8 + 16 + 20 + 20.
-    assert worst_case_seconds(ClientLimits(connect_timeout=1, read_timeout=1, max_attempts=7)) == 14 + 70
+    # 3 attempts of 2 + 10 s; before the 2nd and 3rd, backoffs of at most 1 and 2 s, each raised
+    # by up to 5 s by a retry-after header.
+    assert worst_case_seconds(ClientLimits(connect_timeout=2, read_timeout=10, max_attempts=3)) == 36 + 6 + 7
+    # The backoff is capped at 20 s: 1 + 2 + 4 + 8 + 16 + 20, and 6 x 5 s.
+    assert worst_case_seconds(ClientLimits(connect_timeout=1, read_timeout=1, max_attempts=7)) == 14 + 51 + 30
     assert worst_case_seconds(ClientLimits(connect_timeout=1, read_timeout=4, max_attempts=1)) == 5
 
 

@@ -20,10 +20,12 @@ from botocore.config import Config
 
 from shared.settings import ClientLimits
 
-# botocore's standard mode sleeps `random() * 2 ** n` seconds before retry n (n = 1, 2, ...),
-# at most 20 s (botocore/retries/standard.py, ExponentialBackoff).
-BACKOFF_BASE = 2
+# botocore's standard mode (botocore/retries/standard.py, ExponentialBackoff) sleeps before
+# retry k (k = 1, 2, ...) up to min(2 ** (k - 1), 20) s after a throttling error (1 s base; 50 ms
+# after others), and a service's x-amz-retry-after header may raise that by up to 5 s.
+THROTTLING_BASE = 1.0
 BACKOFF_CAP = 20.0
+RETRY_AFTER_EXTRA = 5.0
 
 
 def client_config(limits: ClientLimits) -> Config:
@@ -39,7 +41,10 @@ def worst_case_seconds(limits: ClientLimits) -> float:
     """The longest one call can take before it raises: every attempt waits out its connect and
     read timeouts, and every retry sleeps its longest backoff."""
     attempts = limits.max_attempts
-    backoff = sum(min(BACKOFF_CAP, float(BACKOFF_BASE**retry)) for retry in range(1, attempts))
+    backoff = sum(
+        min(BACKOFF_CAP, THROTTLING_BASE * float(2 ** (retry - 1))) + RETRY_AFTER_EXTRA
+        for retry in range(1, attempts)
+    )
     return attempts * (limits.connect_timeout + limits.read_timeout) + backoff
 
 
