@@ -80,4 +80,5 @@ class RecentOutcome:
                 self._error = error
             self._checked_at = now
         if self._error is not None:
-            raise self._error
+            # The same error again, without the tracebacks of its earlier raises piling up on it.
+            raise self._error.with_traceback(None)
