@@ -14,7 +14,7 @@ AWSCLI_STAMP := $(AWSCLI)/.installed
 # `osls package` calls no AWS API; these keep it from picking up real credentials all the same.
 OFFLINE_AWS := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline
 
-.PHONY: run test check lint unit integration e2e bench schemas package tools clean
+.PHONY: run test check lint unit integration e2e bench schemas package lock tools clean
 
 $(STAMP): pyproject.toml requirements.txt
 	@echo "listmgr: installing the project into $(VENV) (first run, or dependencies changed; a few minutes)"
@@ -73,10 +73,17 @@ $(AWSCLI_STAMP): tests/integration/clients/requirements-awscli.txt
 # endpoint is tested with (the JavaScript SDK v3 from package.json, the AWS CLI v1).
 tools: $(NODE_STAMP) $(TOOLS_STAMP) $(AWSCLI_STAMP)
 
-# The deployment artifact and template in .serverless/, offline, as `osls deploy` would upload them.
+# The deployment artifact and template in .serverless/, offline, as `osls deploy` would upload them
+# (with bytecode: artifact/bytecode-plugin.js). A placeholder database host: it has no default.
 package: $(NODE_STAMP)
-	$(OFFLINE_AWS) npx osls package --stage dev
+	$(OFFLINE_AWS) npx osls package --stage dev --param dbHost=$(or $(DB_HOST),archive.db.internal)
 	@du -h .serverless/list-manager.zip
+
+# requirements.lock, what the artifact is installed from: requirements.txt and everything it
+# pulls in, hashed, for the functions' platform (Linux arm64, CPython 3.12), not this machine's.
+lock: $(TOOLS_STAMP)
+	$(TOOLS)/bin/uv pip compile --quiet --python-platform aarch64-manylinux2014 --python-version 3.12 \
+		--generate-hashes --output-file requirements.lock requirements.txt
 
 clean:
 	rm -rf $(VENV) .listmgr .pytest_cache .mypy_cache .ruff_cache $(TOOLS) $(AWSCLI) node_modules .serverless

@@ -18,6 +18,7 @@ import yaml
 
 LOCAL_ACCOUNT = "123456789012"
 _VARIABLE = re.compile(r"\$\{([^${}]+)\}")
+_REFERENCE = re.compile(r"(self|sls|opt|env|aws|param):[^\s,'\"]+")
 
 
 class ConfigError(ValueError):
@@ -149,8 +150,12 @@ class _Resolver:
         found = self.lookup(reference)
         if found is not None:
             return found
-        if default.strip():
-            return self.resolve(_literal(default.strip()), where, depth + 1)
+        fallback = default.strip()
+        if _REFERENCE.fullmatch(fallback):
+            # The Framework's fallback may itself be a source (`${param:x, self:custom.y}`).
+            return self.resolve(self.variable(fallback, where, depth + 1), where, depth + 1)
+        if fallback:
+            return self.resolve(_literal(fallback), where, depth + 1)
         raise ConfigError(f"cannot resolve ${{{expression}}} at {where.lstrip('.')}")
 
     def lookup(self, reference: str) -> Any:

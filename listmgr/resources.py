@@ -28,7 +28,7 @@ LOCAL_TYPES = frozenset(
 PSEUDO_PARAMETERS = frozenset(
     {"AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::Partition", "AWS::URLSuffix"}
 )
-INTRINSICS = ("Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::ImportValue")
+INTRINSICS = ("Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::ImportValue", "Fn::If")
 
 
 @dataclass

@@ -10,6 +10,17 @@ DEFAULT_ARCHIVE_URL = "sqlite:///.listmgr/archive.db"
 
 
 @dataclass(frozen=True)
+class ClientLimits:
+    """How long one AWS call may take, retries included (shared/stream/connectors/aws.py). Each
+    function sets its own in serverless.yml, so the worst case fits inside its timeout."""
+
+    connect_timeout: float = 2.0
+    read_timeout: float = 10.0
+    max_attempts: int = 3
+    """Attempts in all, the first included (botocore's `total_max_attempts`)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     stage: str = "dev"
     region: str = "us-east-1"
@@ -28,6 +39,14 @@ class Settings:
     """The stream functions' on-failure queue, which the admin function re-drives."""
     log_level: str = "INFO"
     """The functions' log level (DEBUG, INFO, WARNING, ERROR); metrics are written at any level."""
+    aws: ClientLimits = field(default_factory=ClientLimits)
+    api_keys_max_age_seconds: float = 300.0
+    """How long a container keeps the key ring before reading the secret again: a revoked key
+    keeps working for at most this long."""
+    api_keys_recheck_seconds: float = 10.0
+    """An unknown key reads the secret again (a key just added), at most once per this interval."""
+    health_cache_seconds: float = 10.0
+    """How long GET /health answers from its last checks instead of calling every dependency."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -45,6 +64,20 @@ class Settings:
             api_reads_need_key=env.get("LISTMGR_API_READS_NEED_KEY", "").lower() in ("1", "true", "yes"),
             failure_queue_name=env.get("LISTMGR_FAILURE_QUEUE_NAME", defaults.failure_queue_name),
             log_level=env.get("LISTMGR_LOG_LEVEL", defaults.log_level).strip().upper() or defaults.log_level,
+            aws=ClientLimits(
+                connect_timeout=float(env.get("LISTMGR_AWS_CONNECT_TIMEOUT", defaults.aws.connect_timeout)),
+                read_timeout=float(env.get("LISTMGR_AWS_READ_TIMEOUT", defaults.aws.read_timeout)),
+                max_attempts=int(env.get("LISTMGR_AWS_MAX_ATTEMPTS", defaults.aws.max_attempts)),
+            ),
+            api_keys_max_age_seconds=float(
+                env.get("LISTMGR_API_KEYS_MAX_AGE_SECONDS", defaults.api_keys_max_age_seconds)
+            ),
+            api_keys_recheck_seconds=float(
+                env.get("LISTMGR_API_KEYS_RECHECK_SECONDS", defaults.api_keys_recheck_seconds)
+            ),
+            health_cache_seconds=float(
+                env.get("LISTMGR_HEALTH_CACHE_SECONDS", defaults.health_cache_seconds)
+            ),
             dedup=DedupSettings(
                 window_hours=int(env.get("LISTMGR_DEDUP_WINDOW_HOURS", defaults.dedup.window_hours)),
                 retention_hours=int(

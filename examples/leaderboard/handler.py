@@ -12,10 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
-_dynamodb = boto3.client("dynamodb")
-_sqs = boto3.client("sqs")
+# One call gives up within the function's 30 s timeout: 2 attempts of 2 + 5 s and one backoff of
+# at most 1 + 5 s (botocore's defaults, a 60 s read timeout and more attempts, would not).
+_CLIENTS = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 2})
+_dynamodb = boto3.client("dynamodb", config=_CLIENTS)
+_sqs = boto3.client("sqs", config=_CLIENTS)
 _queue_url: str | None = None
 
 

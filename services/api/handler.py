@@ -12,6 +12,7 @@ from flask import Flask
 from services.api.app import create_app
 from services.api.auth import KeyRing
 from services.api.deps import ApiDeps, Probe
+from services.api.freshness import RecentOutcome, ReloadingKeyRing
 from shared import bootstrap, logs, tracing
 from shared.settings import Settings
 from shared.stream.connectors.archive import Archive
@@ -38,17 +39,25 @@ def application() -> Flask:
         archive=archive,
         keys=key_ring(settings),
         tags={"source": "api", "stage": settings.stage, "region": settings.region, "functionname": "api"},
-        probes=probes(store, stream, archive),
+        probes={
+            name: RecentOutcome(probe, settings.health_cache_seconds)
+            for name, probe in probes(store, stream, archive).items()
+        },
         reads_need_key=settings.api_reads_need_key,
     )
     return create_app(deps)
 
 
 def key_ring(settings: Settings) -> KeyRing:
-    """From the Secrets Manager secret in AWS, from the environment locally; the document is the
-    same either way (services/api/auth.py)."""
-    if settings.api_keys_secret_arn:
-        return KeyRing.from_document(secret_json(settings.api_keys_secret_arn, settings.region))
+    """From the Secrets Manager secret in AWS, read again as it ages (services/api/freshness.py),
+    from the environment locally; the document is the same either way (services/api/auth.py)."""
+    arn = settings.api_keys_secret_arn
+    if arn:
+        return ReloadingKeyRing(
+            lambda: KeyRing.from_document(secret_json(arn, settings.region, settings.aws)),
+            max_age=settings.api_keys_max_age_seconds,
+            recheck=settings.api_keys_recheck_seconds,
+        )
     return KeyRing.from_json(settings.api_keys)
 
 

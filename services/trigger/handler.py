@@ -18,7 +18,7 @@ from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.unit_of_work import UnitOfWork
 
 logs.configure()
-tracing.trace_calls()
+tracing.trace_calls(("boto3", "botocore"))  # no MySQL here: pymysql stays unimported
 
 
 @cache

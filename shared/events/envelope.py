@@ -10,14 +10,30 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shared.events.submission import ListRef, ListType, Name, Number, Submission
+from shared.events.types import AGGREGATE_TYPES, DELETE_SUBMITTED, FAULT, UPDATE_SUBMITTED, USER_LIST_TYPES
+
+# The type names are re-exported: they live apart from the models, for modules without pydantic.
+__all__ = [
+    "AGGREGATE_TYPES",
+    "DELETE_SUBMITTED",
+    "EVENT_MODELS",
+    "FAULT",
+    "UPDATE_SUBMITTED",
+    "USER_LIST_TYPES",
+    "AggregateEntity",
+    "AggregateListEvent",
+    "DeleteSubmitted",
+    "Envelope",
+    "EventId",
+    "Fault",
+    "FaultEvent",
+    "Images",
+    "UpdateSubmitted",
+    "UserListEntity",
+    "UserListEvent",
+]
 
 EventId = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\u0000-\u001f\u007f]+$")]
-
-UPDATE_SUBMITTED = "list-update-submitted"
-DELETE_SUBMITTED = "list-delete-submitted"
-FAULT = "fault"
-USER_LIST_TYPES = ("user-list-created", "user-list-updated", "user-list-deleted")
-AGGREGATE_TYPES = ("aggregate-list-created", "aggregate-list-updated", "aggregate-list-deleted")
 
 
 class Envelope(BaseModel):

@@ -17,7 +17,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from shared.events.codec import NotJson, loads
-from shared.events.envelope import UPDATE_SUBMITTED
+from shared.events.types import UPDATE_SUBMITTED
 from shared.stream.unit_of_work import UnitOfWork
 
 LIST_TYPES = ("tally", "rank")

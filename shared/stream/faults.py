@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shared.events.codec import dumps
-from shared.events.envelope import FAULT
+from shared.events.types import FAULT
 from shared.stream.decoders import arrival_ms
 from shared.stream.pipeline import Step
 from shared.stream.publish import MAX_RECORD_BYTES, PublishOptions, Stream, encode, publish

@@ -74,8 +74,14 @@ def run(command: list[str], cwd: Path, ok_codes: tuple[int, ...] = (0,)) -> subp
     return done
 
 
-def osls(directory: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return run([str(OSLS), *arguments, "--stage", STAGE], directory)
+# What every deployment must say (README "Deploying"): the MySQL archive's host has no default.
+REQUIRED_PARAMS = ("--param=dbHost=archive.db.internal",)
+
+
+def osls(
+    directory: Path, *arguments: str, ok_codes: tuple[int, ...] = (0,)
+) -> subprocess.CompletedProcess[str]:
+    return run([str(OSLS), *arguments, "--stage", STAGE], directory, ok_codes)
 
 
 def tool(name: str) -> Path:
@@ -107,14 +113,16 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def packaged(project_copy: Path) -> Packaged:
-    osls(project_copy, "package")
+    osls(project_copy, "package", *REQUIRED_PARAMS)
     return Packaged(project_copy)
 
 
 @pytest.fixture(scope="session")
 def printed(project_copy: Path) -> dict[str, Any]:
     """`osls print`: serverless.yml with every variable resolved, as osls deploys it."""
-    resolved: dict[str, Any] = json.loads(osls(project_copy, "print", "--format", "json").stdout)
+    resolved: dict[str, Any] = json.loads(
+        osls(project_copy, "print", "--format", "json", *REQUIRED_PARAMS).stdout
+    )
     return resolved
 
 
@@ -128,3 +136,46 @@ def local_config() -> configuration.ServerlessConfig:
 
 def resources_of_type(template: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {key: value for key, value in template["Resources"].items() if value["Type"] == kind}
+
+
+def cfn_lint_findings(template: Path) -> str:
+    """cfn-lint's errors and warnings on a template, as text; "" when there are none."""
+    # W3005 (a DependsOn that a Ref already implies) is osls's own doing: it adds DependsOn on the
+    # roles and log groups it also refers to. cfn-lint's exit code is a bit mask: 2 errors,
+    # 4 warnings, 8 informational.
+    linted = run(
+        [str(tool("cfn-lint")), "--ignore-checks", "W3005", "--", str(template)],
+        template.parent,
+        ok_codes=(0, 2, 4, 6, 8, 10, 12, 14),
+    )
+    return linted.stdout if linted.returncode & 6 else ""
+
+
+def checkov_findings(template: Path) -> list[str]:
+    """checkov's failed checks, and the skipped ones that do not say why (a comment of 40
+    characters at least, next to the resource it concerns), on a template."""
+    scanned = run(
+        [
+            str(tool("checkov")),
+            "--file",
+            str(template),
+            "--framework",
+            "cloudformation",
+            "--skip-download",
+            "--output",
+            "json",
+        ],
+        template.parent,
+        ok_codes=(0, 1),
+    )
+    report = json.loads(scanned.stdout)
+    assert report["summary"]["parsing_errors"] == 0
+    failed = [
+        f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in report["results"]["failed_checks"]
+    ]
+    unexplained = [
+        f"{c['check_id']} {c['resource']}: skipped without a reason"
+        for c in report["results"]["skipped_checks"]
+        if len(c["check_result"].get("suppress_comment", "")) < 40
+    ]
+    return failed + unexplained

@@ -40,8 +40,11 @@ def test_the_template_holds_the_resources_as_written(
     packaged: Packaged, local_config: configuration.ServerlessConfig
 ) -> None:
     template = packaged.template()["Resources"]
+    # As osls applies resources.extensions: their Properties over the resource's, key by key.
+    extensions = local_config.data["resources"].get("extensions") or {}
     for logical_id, resource in local_config.resources.items():
-        assert template[logical_id] == resource, logical_id
+        extended = {**resource.get("Properties", {}), **extensions.get(logical_id, {}).get("Properties", {})}
+        assert template[logical_id] == {**resource, "Properties": extended}, logical_id
 
 
 def test_the_local_stack_creates_what_it_can_emulate_and_skips_the_rest(
@@ -94,13 +97,15 @@ def test_functions_run_locally_with_the_memory_timeout_and_concurrency_they_depl
 def test_the_environment_agrees_but_for_where_the_archive_lives(
     packaged: Packaged, local_config: configuration.ServerlessConfig
 ) -> None:
-    local = local_config.environment()
-    for function in resources_of_type(packaged.template(), "AWS::Lambda::Function").values():
+    provider = local_config.data["provider"]["environment"]
+    for name, declared in local_config.functions.items():
+        local = {**provider, **(declared.get("environment") or {})}
+        function = packaged.template()["Resources"][f"{name.title()}LambdaFunction"]
         variables = dict(function["Properties"]["Environment"]["Variables"])
         archive = variables.pop("LISTMGR_ARCHIVE_URL", None)
-        assert archive is None or archive == "mysql://listmgr@localhost:3306/listmgr"
+        assert archive is None or archive == "mysql://listmgr@archive.db.internal:3306/listmgr"
         assert variables == {name: local[name] for name in variables}
-    assert local["LISTMGR_ARCHIVE_URL"] == "sqlite:///.listmgr/archive.db"
+    assert local_config.environment()["LISTMGR_ARCHIVE_URL"] == "sqlite:///.listmgr/archive.db"
 
 
 def test_the_dedup_window_outlasts_every_way_a_record_comes_back(

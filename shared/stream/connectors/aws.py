@@ -1,9 +1,14 @@
-"""boto3 clients with the retry and timeout policy every connector shares.
+"""boto3 clients with the retry and timeout policy of the function they run in.
 
-botocore's `standard` retry mode retries throttling and transient server errors with exponential
-backoff and jitter; connectors only deal with what is left after it. The endpoint comes from
-`AWS_ENDPOINT_URL`, which boto3 honours for every client, so the same code talks to AWS or to
-the local stack.
+botocore's `standard` retry mode retries throttling and transient server errors (a read timeout
+included) with exponential backoff and jitter; connectors only deal with what is left after it.
+Its defaults (60 s read timeout, several attempts) add up to minutes, longer than any of our
+functions may run, so a hung call would end in a Lambda timeout, which retries the whole batch,
+instead of an error the code can handle. Each function sets `ClientLimits` (serverless.yml,
+`LISTMGR_AWS_*`) so that `worst_case_seconds` fits inside its timeout.
+
+The endpoint comes from `AWS_ENDPOINT_URL`, which boto3 honours for every client, so the same
+code talks to AWS or to the local stack.
 """
 
 import json
@@ -13,21 +18,44 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5},
-    connect_timeout=5,
-    read_timeout=30,
-    max_pool_connections=20,
-)
+from shared.settings import ClientLimits
+
+# botocore's standard mode (botocore/retries/standard.py, ExponentialBackoff) sleeps before
+# retry k (k = 1, 2, ...) up to min(2 ** (k - 1), 20) s after a throttling error (1 s base; 50 ms
+# after others), and a service's x-amz-retry-after header may raise that by up to 5 s.
+THROTTLING_BASE = 1.0
+BACKOFF_CAP = 20.0
+RETRY_AFTER_EXTRA = 5.0
+
+
+def client_config(limits: ClientLimits) -> Config:
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": limits.max_attempts},
+        connect_timeout=limits.connect_timeout,
+        read_timeout=limits.read_timeout,
+        max_pool_connections=20,
+    )
+
+
+def worst_case_seconds(limits: ClientLimits) -> float:
+    """The longest one call can take before it raises: every attempt waits out its connect and
+    read timeouts, and every retry sleeps its longest backoff."""
+    attempts = limits.max_attempts
+    backoff = sum(
+        min(BACKOFF_CAP, THROTTLING_BASE * float(2 ** (retry - 1))) + RETRY_AFTER_EXTRA
+        for retry in range(1, attempts)
+    )
+    return attempts * (limits.connect_timeout + limits.read_timeout) + backoff
 
 
 @cache
-def client(service: str, region: str) -> Any:
-    return boto3.session.Session().client(service, region_name=region, config=CLIENT_CONFIG)
+def client(service: str, region: str, limits: ClientLimits | None = None) -> Any:
+    config = client_config(limits or ClientLimits())
+    return boto3.session.Session().client(service, region_name=region, config=config)
 
 
-def secret_json(secret_arn: str, region: str) -> dict[str, Any]:
+def secret_json(secret_arn: str, region: str, limits: ClientLimits | None = None) -> dict[str, Any]:
     """A Secrets Manager secret's JSON value."""
-    response = client("secretsmanager", region).get_secret_value(SecretId=secret_arn)
+    response = client("secretsmanager", region, limits).get_secret_value(SecretId=secret_arn)
     value: dict[str, Any] = json.loads(response["SecretString"])
     return value
