@@ -36,7 +36,7 @@ test: $(STAMP) lint tools
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services listmgr
+	$(BIN)/mypy shared services listmgr tests bench examples
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit

@@ -13,16 +13,30 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from listmgr.functions import whole_response
-from listmgr.mappings.mapping import Activity, EventSourceMapping
+from listmgr.mappings.mapping import Activity
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOK_EVERY = 0.2
 """Seconds between looks at the mappings while draining."""
 REPORT_EVERY = 2.0
 """Seconds between progress lines while records are in flight."""
+
+
+class Named(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+class Drainable(Protocol):
+    """What the drain watches of an event source mapping."""
+
+    @property
+    def function(self) -> Named: ...
+    def activity(self) -> Activity: ...
+    def clock(self) -> float: ...
 
 
 class WriteGate:
@@ -81,7 +95,7 @@ class _Quiet:
 
 
 def drain(
-    mappings: Sequence[EventSourceMapping],
+    mappings: Sequence[Drainable],
     forced: threading.Event,
     report: Callable[[str], None],
 ) -> bool:
@@ -111,7 +125,7 @@ def _read_since(activity: Sequence[Activity], quiet: _Quiet) -> bool:
     return all(item.read_up_to >= moment for item, moment in zip(activity, quiet.clocks, strict=True))
 
 
-def _describe(mappings: Sequence[EventSourceMapping], activity: Sequence[Activity]) -> str:
+def _describe(mappings: Sequence[Drainable], activity: Sequence[Activity]) -> str:
     parts = [
         f"{mapping.function.key} {item.in_flight}"
         for mapping, item in zip(mappings, activity, strict=True)

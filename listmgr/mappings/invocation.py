@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from listmgr.functions import LocalFunction
 from listmgr.mappings.batch_item_failures import first_failure
@@ -23,6 +23,28 @@ class Outcome:
     function_error: str | None = None
     """`Unhandled` when the function raised, as Lambda reports it."""
     response: Any = None
+
+
+class _Keyed(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+class _Sourced(Protocol):
+    @property
+    def arn(self) -> str: ...
+
+
+class Invokes(Protocol):
+    """What a window needs of its invoker: the function it invokes, the source it reads."""
+
+    @property
+    def function(self) -> _Keyed: ...
+    @property
+    def source(self) -> _Sourced: ...
+    def invoke(
+        self, shard_id: str, records: Sequence[StreamRecord], extra: Mapping[str, Any] | None = None
+    ) -> Outcome: ...
 
 
 @dataclass(frozen=True)

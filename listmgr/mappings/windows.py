@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from listmgr.mappings.invocation import Invoker, Outcome
+from listmgr.mappings.invocation import Invokes, Outcome
 from listmgr.mappings.records import StreamRecord
 from listmgr.mappings.retries import retry_delay
 
@@ -42,7 +42,7 @@ class TumblingWindow:
     def __init__(
         self,
         seconds: int,
-        invoker: Invoker,
+        invoker: Invokes,
         shard_id: str,
         stopping: threading.Event,
         finish: Callable[[Sequence[StreamRecord]], None],

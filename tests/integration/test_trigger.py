@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from listmgr import records as lambda_records
+from listmgr.mappings import records as lambda_records
 from services.trigger.rules import RULES
 from shared.events.testing import kinesis_event
 from shared.stream.batch import batch_response

@@ -59,7 +59,7 @@ def test_each_function_logs_to_its_own_file_even_when_invoked_at_once(state: Pat
         lines = read(state / "logs" / f"{key}.jsonl")
         assert len(lines) == 20 and {line["function"] for line in lines} == {key}
         handled = [line for line in lines if line.get("message") == "handled"]
-        assert sorted(line["n"] for line in handled) == list(range(10))
+        assert sorted(int(str(line["n"])) for line in handled) == list(range(10))
         assert all(line["shard"] == "shardId-000000000000" for line in lines)
         (emf,) = {json.dumps(line["_aws"]) for line in lines if "_aws" in line}
         assert json.loads(emf)["CloudWatchMetrics"][0]["Namespace"] == "ListManager"

@@ -2,7 +2,7 @@
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from types import SimpleNamespace
+from dataclasses import dataclass
 from typing import Any
 
 from listmgr.mappings.invocation import Outcome
@@ -14,17 +14,29 @@ def record(number: int, arrival: float) -> StreamRecord:
     return StreamRecord("shard", str(number), arrival, "key", {}, 0)
 
 
+@dataclass(frozen=True)
+class Source:
+    arn: str
+
+
+@dataclass(frozen=True)
+class Named:
+    key: str
+
+
 class Function:
     """Stands for an Invoker: answers each invocation with `respond(event)` and keeps the events."""
 
     def __init__(self, respond: Callable[[dict[str, Any]], Outcome]) -> None:
         self.respond = respond
         self.events: list[dict[str, Any]] = []
-        self.source = SimpleNamespace(arn="arn:aws:kinesis:us-east-1:1:stream/s")
-        self.function = SimpleNamespace(key="f")
+        self.source = Source("arn:aws:kinesis:us-east-1:1:stream/s")
+        self.function = Named("f")
 
-    def invoke(self, shard_id: str, records: Sequence[StreamRecord], extra: Mapping[str, Any]) -> Outcome:
-        event = {"Records": [item.sequence_number for item in records], **extra}
+    def invoke(
+        self, shard_id: str, records: Sequence[StreamRecord], extra: Mapping[str, Any] | None = None
+    ) -> Outcome:
+        event = {"Records": [item.sequence_number for item in records], **(extra or {})}
         self.events.append(event)
         return self.respond(event)
 
@@ -41,12 +53,12 @@ def window(function: Function, finished: list[str]) -> TumblingWindow:
         function,
         "shard",
         threading.Event(),
-        lambda done: finished.extend(r.sequence_number for r in done),  # type: ignore[arg-type]
+        lambda done: finished.extend(r.sequence_number for r in done),
     )
 
 
 def test_state_passes_from_one_invocation_to_the_next_and_the_final_one_sees_it() -> None:
-    function, finished = Function(adds_one), []
+    function, finished = Function(adds_one), list[str]()
     open_window = window(function, finished)
     for number in (1, 2, 3):
         open_window.invoke([record(number, 130.0 + number)])
@@ -78,7 +90,7 @@ def test_a_state_over_one_megabyte_ends_the_window_early() -> None:
             else Outcome(None, None, {"state": {"x": "y" * STATE_LIMIT}})
         )
 
-    function, finished = Function(grows), []
+    function, finished = Function(grows), list[str]()
     open_window = window(function, finished)
     open_window.invoke([record(1, 1.0)])
     open_window.hold([record(1, 1.0)])
@@ -93,7 +105,7 @@ def test_a_state_over_one_megabyte_ends_the_window_early() -> None:
 
 def test_a_failed_final_invocation_is_repeated_until_it_succeeds() -> None:
     answers = iter([Outcome(0, "Unhandled"), Outcome(None)])
-    function, finished = Function(lambda event: next(answers)), []
+    function, finished = Function(lambda event: next(answers)), list[str]()
     open_window = window(function, finished)
     open_window.current = Window(0.0, 60.0)
     open_window.hold([record(1, 1.0)])
