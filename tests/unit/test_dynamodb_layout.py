@@ -81,7 +81,7 @@ def test_a_write_becomes_one_guarded_aggregate_put_and_its_companions() -> None:
                     "deleted": {"BOOL": True},
                     "expiresAt": {"N": "1800000000"},
                     "version": {"N": "5"},
-                    "fence": {"L": [{"N": "1700000000001"}, {"S": "shardId-1"}, {"N": "7"}, {"S": "d1"}]},
+                    "fence": {"L": [{"N": "1700000000001"}, {"S": "shardId-1"}, {"S": "7"}, {"S": "d1"}]},
                 },
             }
         },
@@ -189,3 +189,11 @@ def test_the_triggers_mapping_delivers_list_items_and_filters_out_change_items()
     assert delivered(dynamodb_record("MODIFY", key(aggregate), new=aggregate, old=aggregate))
     assert not delivered(dynamodb_record("INSERT", key(change), new=change))
     assert not delivered(dynamodb_record("REMOVE", key(change), old=change))
+
+
+def test_a_fence_keeps_a_56_digit_sequence_number_whole() -> None:
+    sequence = int("4" + "9" * 55)  # Kinesis's are 56 digits; DynamoDB numbers hold 38
+    slot = Slot(None, (1_700_000_000_000, "shardId-000000000000", sequence, "e"))
+    item = layout.user_list_item("t", "u", slot, 1, 0)
+    stored = layout.from_attributes(layout.to_attributes(item))
+    assert layout.slot_from_item(stored) == slot

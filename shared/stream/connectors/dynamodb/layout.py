@@ -143,7 +143,9 @@ def user_list_item(
         )
     item["version"] = version
     if slot.fence is not None:
-        item["fence"] = list(slot.fence)
+        # The sequence number as a string: Kinesis's have 56 digits, DynamoDB numbers at most 38.
+        at, shard, sequence, event_id = slot.fence
+        item["fence"] = [at, shard, str(sequence), event_id]
     if legacy is not None:
         item.update(legacy.attributes())
     return item
@@ -251,7 +253,7 @@ def slot_from_item(item: Mapping[str, Any]) -> Slot:
     fence = item.get("fence")
     order: OrderKey | None = None
     if fence is not None:
-        order = (int(fence[0]), str(fence[1]), int(fence[2]), str(fence[3]))
+        order = (int(fence[0]), str(fence[1]), int(str(fence[2])), str(fence[3]))
     return Slot(user_list_from_item(item), order)
 
 
