@@ -44,7 +44,7 @@ class Scale:
 
 
 FULL = Scale(5000, 1000, 10_000, 5, 5, 100, 10_000, 400)
-SMOKE = Scale(200, 40, 200, 1, 1, 3, 200, 20)
+SMOKE = Scale(100, 10, 50, 1, 1, 2, 100, 8)
 
 
 def main(argv: list[str] | None = None) -> int:
