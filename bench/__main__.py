@@ -1,7 +1,7 @@
 """`make bench`: what the listener, the trigger, the API and the local stack cost, against
 baselines measured in the same run on the same data; writes bench/results.json.
 
-    python -m bench [--smoke] [--out PATH] [--no-stack]
+    python -m bench [--smoke] [--out PATH] [--parts listener,trigger,decode,cold,stack]
 
 1. Listener vs the original sample's algorithm and vs a Powertools listener (bench/
    powertools_listener.py), on the same Zipf workload, at batch sizes 1,000 and 100, against
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import coldstart_runner, listener_bench, parse_bench, stack, trigger_bench
-from bench.results import Figure, markdown, write
+from bench.results import Figure, markdown, read, write
 from listmgr import moto_server
 from tests.conftest import Aws, free_port
 
@@ -43,6 +43,21 @@ class Scale:
     api_requests: int
 
 
+PARTS = ("listener", "trigger", "decode", "cold", "stack")
+
+
+def _part_of(name: str) -> str:
+    if name.startswith("trigger"):
+        return "trigger"
+    if name.startswith("decode"):
+        return "decode"
+    if name.startswith("cold_start"):
+        return "cold"
+    if name.startswith("listener"):
+        return "listener"
+    return "stack"
+
+
 FULL = Scale(5000, 1000, 10_000, 5, 5, 100, 10_000, 400)
 SMOKE = Scale(100, 10, 50, 1, 1, 2, 100, 8)
 
@@ -51,26 +66,44 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--smoke", action="store_true", help="a tiny scale: checks it runs, not how fast")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
-    parser.add_argument("--no-stack", action="store_true", help="skip the figures through `listmgr up`")
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="which parts to run; the figures of the others are kept from --out",
+    )
     arguments = parser.parse_args(argv)
     scale = SMOKE if arguments.smoke else FULL
-    figures: list[Figure] = []
+    parts = set(arguments.parts.split(","))
+    figures: dict[str, list[Figure]] = {part: [] for part in PARTS}
+    if arguments.out.exists():
+        for figure in read(arguments.out):
+            figures[_part_of(figure.name)].append(figure)
     port = free_port()
     server = moto_server.start("127.0.0.1", port)
     aws = Aws(f"http://127.0.0.1:{port}")
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            figures += listener_bench.figures(aws, Path(folder), scale.ours_records, scale.baseline_records)
-            figures.append(listener_bench.steady(aws, Path(folder), scale.ours_records, scale.held_ids))
-            figures.append(trigger_bench.figure(aws))
-            figures.append(parse_bench.figure(scale.decode_repeats))
-            figures += coldstart_runner.figures(aws, Path(folder), scale.cold_runs)
+        with tempfile.TemporaryDirectory() as temporary:
+            folder = Path(temporary)
+            if "listener" in parts:
+                figures["listener"] = listener_bench.figures(
+                    aws, folder, scale.ours_records, scale.baseline_records
+                )
+                figures["listener"].append(
+                    listener_bench.steady(aws, folder, scale.ours_records, scale.held_ids)
+                )
+            if "trigger" in parts:
+                figures["trigger"] = [trigger_bench.figure(aws)]
+            if "decode" in parts:
+                figures["decode"] = [parse_bench.figure(scale.decode_repeats)]
+            if "cold" in parts:
+                figures["cold"] = coldstart_runner.figures(aws, folder, scale.cold_runs)
     finally:
         server.stop()
-    if not arguments.no_stack:
-        figures += stack.figures(scale.latency_samples, scale.load_records, scale.api_requests)
-    write(figures, arguments.out)
-    print(markdown(figures))
+    if "stack" in parts:
+        figures["stack"] = stack.figures(scale.latency_samples, scale.load_records, scale.api_requests)
+    everything = [figure for part in PARTS for figure in figures[part]]
+    write(everything, arguments.out)
+    print(markdown(everything))
     print(f"\nwritten to {arguments.out}")
     return 0
 

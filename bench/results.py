@@ -38,6 +38,10 @@ def write(figures: list[Figure], path: Path) -> None:
     path.write_text(json.dumps([asdict(figure) for figure in figures], indent=2) + "\n")
 
 
+def read(path: Path) -> list[Figure]:
+    return [Figure(**figure) for figure in json.loads(path.read_text())]
+
+
 def markdown(figures: list[Figure]) -> str:
     lines = ["| figure | unit | ours | baseline | ratio |", "| --- | --- | ---: | ---: | ---: |"]
     for figure in figures:
