@@ -59,7 +59,7 @@ def _part_of(name: str) -> str:
 
 
 FULL = Scale(5000, 1000, 10_000, 5, 5, 100, 10_000, 400)
-SMOKE = Scale(100, 10, 50, 1, 1, 2, 100, 8)
+SMOKE = Scale(50, 5, 25, 1, 1, 1, 50, 4)
 
 
 def main(argv: list[str] | None = None) -> int:
