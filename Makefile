@@ -47,6 +47,8 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest -q tests/e2e
 
+# Every figure against its baseline into bench/results.json (docs/benchmarks.md); about 15 minutes.
+# `python -m bench --parts stack` reruns one part and keeps the others' figures.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -1,37 +1,83 @@
-"""Counting what a DynamoDB client asks for: requests per operation and the write units they
-cost (shared.stream.connectors.capacity), from the requests themselves, so the figures hold
-whatever endpoint serves them."""
+"""Counting what a DynamoDB client asks for: requests per operation, and the write and read units
+they cost (shared.stream.connectors.capacity), from the requests and responses themselves, so the
+figures hold whatever endpoint serves them (moto does not report consumed capacity).
 
+The rules DynamoDB bills by (on-demand: write and read request units):
+- a write costs one unit per KB of item, rounded up; inside TransactWriteItems, twice that;
+- a read costs one unit per 4 KB, rounded up, for a strongly consistent read and half that for an
+  eventually consistent one; a key that finds no item still costs the minimum (one unit, or half);
+  BatchGetItem rounds each item on its own; a Query rounds the sum of the items it returns;
+- UpdateItem is counted from what it sets (the key and the values of its expression): exact for
+  the small idempotency records Powertools updates, an underestimate for a big item.
+"""
+
+import math
 from collections import Counter
 from typing import Any
 
-from shared.stream.connectors.capacity import write_units
+from shared.stream.connectors.capacity import item_size, write_units
+
+READ_UNIT = 4096
+
+
+def read_units(size: int, consistent: bool) -> float:
+    units = max(1, math.ceil(size / READ_UNIT))
+    return float(units) if consistent else units / 2
 
 
 class DynamoMeter:
     def __init__(self, client: Any) -> None:
         self.requests: Counter[str] = Counter()
         self.write_units = 0
+        self.read_units = 0.0
+        self._consistent: dict[str, bool] = {}
         client.meta.events.register("before-parameter-build.dynamodb", self._count)
+        client.meta.events.register("after-call.dynamodb", self._count_reads)
 
     def _count(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         operation = model.name
         self.requests[operation] += 1
         if operation == "PutItem":
             self.write_units += write_units(params["Item"])
+        elif operation == "UpdateItem":
+            written = {**params["Key"], **params.get("ExpressionAttributeValues", {})}
+            self.write_units += write_units(written)
+        elif operation == "DeleteItem":
+            self.write_units += 1
         elif operation == "TransactWriteItems":
-            self.write_units += sum(
-                write_units(action["Put"]["Item"], transactional=True)
-                for action in params["TransactItems"]
-                if "Put" in action
-            )
+            for action in params["TransactItems"]:
+                if "Put" in action:
+                    self.write_units += write_units(action["Put"]["Item"], transactional=True)
+                else:
+                    self.write_units += 2
         elif operation == "BatchWriteItem":
             self.write_units += sum(
-                write_units(request["PutRequest"]["Item"])
+                write_units(request["PutRequest"]["Item"]) if "PutRequest" in request else 1
                 for requests in params["RequestItems"].values()
                 for request in requests
-                if "PutRequest" in request
             )
+        elif operation == "BatchGetItem":
+            # Keys that find nothing cost the minimum too: count them all, then add the excess
+            # of the items found once the response is in.
+            for keys in params["RequestItems"].values():
+                consistent = bool(keys.get("ConsistentRead"))
+                self.read_units += len(keys["Keys"]) * read_units(0, consistent)
+                self._consistent["BatchGetItem"] = consistent
+        elif operation in ("GetItem", "Query", "Scan"):
+            self._consistent[operation] = bool(params.get("ConsistentRead"))
+
+    def _count_reads(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        operation = model.name
+        consistent = self._consistent.get(operation, False)
+        if operation == "GetItem":
+            self.read_units += read_units(item_size(parsed.get("Item", {})), consistent)
+        elif operation == "BatchGetItem":
+            for items in parsed.get("Responses", {}).values():
+                for item in items:
+                    self.read_units += read_units(item_size(item), consistent) - read_units(0, consistent)
+        elif operation in ("Query", "Scan"):
+            size = sum(item_size(item) for item in parsed.get("Items", []))
+            self.read_units += read_units(size, consistent)
 
     @property
     def total_requests(self) -> int:
@@ -40,3 +86,4 @@ class DynamoMeter:
     def reset(self) -> None:
         self.requests.clear()
         self.write_units = 0
+        self.read_units = 0.0

@@ -1,0 +1,72 @@
+"""The trigger's publishing: Kinesis requests per 1,000 table changes, PutRecords in order vs one
+PutRecord per event (the same events)."""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from bench.listener_bench import TAGS, create_stream
+from bench.results import Figure, cost
+from services.trigger.rules import RULES
+from shared.events.testing import dynamodb_record
+from shared.stream.batch import batch_response
+from shared.stream.connectors.kinesis import KinesisStream
+from shared.stream.decoders import from_dynamodb
+from shared.stream.flavors.crud import CrudOptions, crud
+from tests.conftest import Aws
+
+CHANGES = 500
+
+
+class _Null:
+    def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]:
+        return [None] * len(records)
+
+
+def table_changes() -> dict[str, Any]:
+    changes = []
+    for n in range(CHANGES):
+        item = {
+            "pk": f"L#title {n % 20}",
+            "sk": f"U#user {n}",
+            "kind": "user-list",
+            "title": f"title {n % 20}",
+            "user": f"user {n}",
+            "type": "tally",
+            "entries": {"xp": n},
+            "updatedAt": n,
+            "version": 1,
+        }
+        changes.append(
+            dynamodb_record("INSERT", {"pk": item["pk"], "sk": item["sk"]}, new=item, sequence_number=n + 1)
+        )
+    return {"Records": changes}
+
+
+def figure(aws: Aws) -> Figure:
+    event = table_changes()
+    kinesis = aws.client("kinesis")
+    calls = [0]
+    kinesis.meta.events.register("before-call.kinesis", lambda **_: calls.__setitem__(0, calls[0] + 1))
+    stream = KinesisStream(kinesis, create_stream(aws))
+    batch_response(crud(RULES, CrudOptions(stream=stream, tags=TAGS))(from_dynamodb(event)))
+    ours = calls[0]
+    calls[0] = 0
+    published = [
+        u.published for u in crud(RULES, CrudOptions(stream=_Null(), tags=TAGS))(from_dynamodb(event))
+    ]
+    for entry in published:
+        assert entry is not None
+        kinesis.put_record(
+            StreamName=stream.stream_name,
+            PartitionKey=entry["partitionKey"],
+            Data=json.dumps(entry, default=str).encode(),
+        )
+    theirs = calls[0]
+    print(f"   trigger: {ours} Kinesis calls for {CHANGES} changes vs {theirs} one by one", flush=True)
+    return cost(
+        "trigger_requests_per_1000_vs_put_record",
+        "Kinesis requests / 1,000 changes",
+        ours * 1000 / CHANGES,
+        theirs * 1000 / CHANGES,
+    )
