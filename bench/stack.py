@@ -90,10 +90,13 @@ class Stack:
         return 0.0
 
     def decided(self) -> int:
-        """How many changes the listener has given an outcome so far, from its batch log lines
-        (a superseded rank submission is never archived, so the archive cannot tell)."""
+        """How many changes the listener has given an outcome so far, from its batch log lines in
+        its log file (a superseded rank submission is never archived, so the archive cannot tell)."""
         count = 0
-        for line in (self.folder / "up.log").read_text(errors="replace").splitlines():
+        log = self.folder / ".listmgr" / "logs" / "listener.jsonl"  # the listener's own lines
+        if not log.exists():
+            return 0
+        for line in log.read_text(errors="replace").splitlines():
             if '"listener batch"' not in line:
                 continue
             try:
