@@ -18,7 +18,7 @@ from listmgr import config as configuration
 from listmgr.resources import deploy
 from services.api.auth import hash_key, new_key
 from shared.stream.connectors.archive import open_archive
-from tests.conftest import Aws
+from tests.support.aws import Aws
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ("listener", "trigger", "api")

@@ -31,7 +31,7 @@ from shared.stream.connectors.dynamodb.layout import change_item, to_attributes
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
-from tests.conftest import Aws
+from tests.support.aws import Aws
 
 TAGS: dict[str, str | int] = {
     "source": "bench",

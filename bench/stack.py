@@ -28,7 +28,7 @@ import boto3
 from bench.results import Figure, alone
 from bench.workload import submissions
 from shared.events.partition import partition_key
-from tests.conftest import free_port
+from tests.support.aws import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DECIDED = ("applied", "superseded", "duplicate", "faults")

@@ -13,7 +13,7 @@ from shared.stream.batch import batch_response
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
-from tests.conftest import Aws
+from tests.support.aws import Aws
 
 CHANGES = 500
 

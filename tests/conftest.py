@@ -9,47 +9,22 @@
 """
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import pymysql
 import pytest
 
 from listmgr import config as configuration
 from listmgr import moto_server
-from listmgr.resources import LocalResources, deploy
+from listmgr.resources import deploy
 from shared.stream.connectors.archive import Archive, open_archive
+from tests.support.aws import ROOT, Aws, Deployed, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 MYSQL_URL = os.environ.get("LISTMGR_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass(frozen=True)
-class Aws:
-    endpoint_url: str
-    region: str = "us-east-1"
-
-    def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint_url,
-            region_name=self.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
 
 
 @pytest.fixture(scope="session")
@@ -81,16 +56,6 @@ _AWS_ENVIRONMENT = (
     "AWS_DEFAULT_REGION",
     "AWS_REGION",
 )
-
-
-@dataclass(frozen=True)
-class Deployed:
-    aws: Aws
-    stage: str
-    resources: LocalResources
-    table_name: str
-    stream_name: str
-    queue_name: str
 
 
 @pytest.fixture

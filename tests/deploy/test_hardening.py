@@ -11,8 +11,8 @@ import pytest
 from artifact.compile_bytecode import find_python
 from shared.settings import Settings
 from shared.stream.connectors.aws import worst_case_seconds
-from tests.deploy.conftest import ROOT, Packaged, osls, resources_of_type
-from tests.deploy.test_template import FUNCTIONS
+from tests.support.grants import FUNCTIONS
+from tests.support.packaging import ROOT, Packaged, osls, resources_of_type
 
 SECRETS = {"ArchiveSecret": "ArchiveSecretArn", "ApiKeysSecret": "ApiKeysSecretArn"}
 

@@ -6,7 +6,7 @@ import re
 import sys
 from pathlib import Path
 
-from tests.deploy.conftest import ROOT, Packaged
+from tests.support.packaging import ROOT, Packaged
 
 # Lambda's limits for a .zip function: 50 MB uploaded directly, 250 MB unzipped (osls uploads
 # through S3, so only the second binds; staying under both leaves every way of deploying open).

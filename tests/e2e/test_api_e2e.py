@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from services.api.app import SECURITY_HEADERS
 from services.api.views import keyed_id
-from tests.e2e.conftest import RunningStack, wait_for
+from tests.support.stack import RunningStack, wait_for
 
 TITLE = "a/b #1? 100% 🎬"
 USERS = ["bill", "ゆき", "x/y?z#"]

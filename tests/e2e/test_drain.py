@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
-from tests.e2e.conftest import LISTMGR, RunningStack, _environment, start_stack, stop_stack, wait_for
+from tests.support.aws import ROOT, free_port
+from tests.support.stack import LISTMGR, RunningStack, stack_environment, start_stack, stop_stack, wait_for
 
 THIRTY = 30
 ONE = {"title": "drained", "user": "u", "type": "tally", "entries": {"x": 1}}
@@ -80,7 +80,7 @@ def test_a_second_up_in_the_same_folder_refuses_and_touches_nothing(stack: Runni
         capture_output=True,
         text=True,
         timeout=120,
-        env=_environment(),
+        env=stack_environment(),
         check=False,
     )
     assert second.returncode != 0

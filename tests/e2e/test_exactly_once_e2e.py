@@ -6,8 +6,8 @@ from pathlib import Path
 
 from shared.events.codec import dumps, loads
 from shared.events.testing import kinesis_event
-from tests.e2e.conftest import RunningStack
 from tests.samples import WORKED_EXAMPLE
+from tests.support.stack import RunningStack
 
 
 def test_invoking_the_listener_twice_with_one_event_counts_once(stack: RunningStack, tmp_path: Path) -> None:

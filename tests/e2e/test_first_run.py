@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from shared.events.codec import loads
-from tests.conftest import ROOT
-from tests.e2e.conftest import RunningStack, start_stack, stop_stack, wait_for
+from tests.support.aws import ROOT
+from tests.support.stack import RunningStack, start_stack, stop_stack, wait_for
 
 PHASES = [
     r"listmgr: starting the AWS endpoint on http://127\.0\.0\.1:\d+",

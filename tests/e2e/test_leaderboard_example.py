@@ -9,9 +9,9 @@ from typing import Any
 
 import boto3
 
-from tests.conftest import ROOT, free_port
-from tests.e2e.conftest import LISTMGR, RunningStack, _environment, wait_for
 from tests.samples import RERANK, WORKED_EXAMPLE
+from tests.support.aws import ROOT, free_port
+from tests.support.stack import LISTMGR, RunningStack, stack_environment, wait_for
 
 
 def test_the_leaderboard_is_notified_when_a_leader_changes(stack: RunningStack, tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_the_leaderboard_is_notified_when_a_leader_changes(stack: RunningStack, 
         cwd=tmp_path,
         stdout=(tmp_path / "notifier.log").open("w"),
         stderr=subprocess.STDOUT,
-        env=_environment(),
+        env=stack_environment(),
     )
     try:
         wait_for(

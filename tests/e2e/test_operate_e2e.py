@@ -4,7 +4,7 @@
 from typing import Any
 
 from shared.events.codec import loads
-from tests.e2e.conftest import RunningStack, wait_for
+from tests.support.stack import RunningStack, wait_for
 
 SUBMISSION = {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}}
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import RunningStack
+from tests.support.aws import ROOT
+from tests.support.stack import RunningStack
 
 
 def quick_start_block() -> str:

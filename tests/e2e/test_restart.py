@@ -5,8 +5,8 @@ from pathlib import Path
 from typing import Any
 
 from shared.events.codec import dumps
-from tests.e2e.conftest import RunningStack, start_stack, stop_stack, wait_for
 from tests.samples import WORKED_EXAMPLE
+from tests.support.stack import RunningStack, start_stack, stop_stack, wait_for
 
 
 def test_a_restarted_stack_shows_the_lists_it_showed_before(tmp_path: Path) -> None:

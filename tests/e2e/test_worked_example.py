@@ -4,8 +4,8 @@ the aggregates and rankings read back, then the trigger's events seen with `list
 import socket
 from typing import Any
 
-from tests.e2e.conftest import RunningStack, stop_stack, wait_for
 from tests.samples import RERANK, WORKED_EXAMPLE
+from tests.support.stack import RunningStack, stop_stack, wait_for
 
 
 def aggregate_with(stack: RunningStack, path: str, condition: Any) -> dict[str, Any]:

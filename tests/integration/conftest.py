@@ -1,71 +1,14 @@
 """The listener wired to moto and a real archive, driven with Lambda-shaped Kinesis events."""
 
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from services.listener.handler import listener
-from shared.events.codec import loads
-from shared.lists.entities import aggregate_entity, user_list_entity
-from shared.stream.batch import batch_response
 from shared.stream.connectors.archive import Archive
 from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
-from shared.stream.decoders import from_kinesis
-from shared.stream.flavors.materialize import MaterializeOptions
-from tests.conftest import Deployed
-
-TAGS: dict[str, str | int] = {
-    "source": "listener",
-    "stage": "test",
-    "region": "us-east-1",
-    "functionname": "listener",
-}
-
-
-@dataclass
-class Harness:
-    deployed: Deployed
-    store: DynamoListStore
-    archive: Archive
-    stream: KinesisStream
-
-    def run(
-        self,
-        event: dict[str, Any],
-        archive: Archive | None = None,
-        store: DynamoListStore | None = None,
-        sleep: Any = lambda _: None,
-    ) -> dict[str, Any]:
-        options = MaterializeOptions(store=store or self.store, archive=archive or self.archive, sleep=sleep)
-        return batch_response(listener(options, self.stream, TAGS)(from_kinesis(event)))
-
-    def deliver(self, records: list[dict[str, Any]]) -> int:
-        """Delivers `records` the way an event source mapping does: after a partial failure,
-        again from the first failed record. Returns how many deliveries it took."""
-        deliveries = 0
-        while records:
-            deliveries += 1
-            failures = self.run({"Records": records}, sleep=time.sleep)["batchItemFailures"]
-            if not failures:
-                return deliveries
-            numbers = [record["kinesis"]["sequenceNumber"] for record in records]
-            records = records[numbers.index(failures[0]["itemIdentifier"]) :]
-        return deliveries
-
-    def aggregate(self, title: str) -> dict[str, Any] | None:
-        found = self.store.aggregate(title)
-        return aggregate_entity(found) if found else None
-
-    def user_list(self, title: str, user: str) -> dict[str, Any] | None:
-        found = self.store.user_list(title, user)
-        return user_list_entity(found) if found else None
-
-    def published(self) -> list[dict[str, Any]]:
-        return stream_events(self.deployed)
+from tests.support.aws import Deployed
+from tests.support.harness import Harness
 
 
 @pytest.fixture
@@ -76,15 +19,3 @@ def harness(deployed: Deployed, archive: Archive) -> Iterator[Harness]:
         archive,
         KinesisStream(deployed.aws.client("kinesis"), deployed.stream_name),
     )
-
-
-def stream_events(deployed: Deployed) -> list[dict[str, Any]]:
-    """Every record on the deployed stream so far, decoded, shard by shard."""
-    kinesis = deployed.aws.client("kinesis")
-    events: list[dict[str, Any]] = []
-    for shard in kinesis.list_shards(StreamName=deployed.stream_name)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=deployed.stream_name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        events += [loads(record["Data"]) for record in kinesis.get_records(ShardIterator=iterator)["Records"]]
-    return events

@@ -21,8 +21,8 @@ from services.api.testing import http_api_event
 from shared.events.testing import kinesis_event
 from shared.stream.connectors.dynamodb import DynamoListStore
 from tests.api_fakes import ADMIN_KEY, BILL_KEY, KEYS, TAGS, bearer
-from tests.conftest import Deployed
-from tests.integration.conftest import Harness
+from tests.support.aws import Deployed
+from tests.support.harness import Harness
 
 NAMES = ["favorite movies", "a/b", "100%", "#1?", "🎬"]
 

@@ -22,7 +22,7 @@ from shared.stream.connectors.archive import open_archive
 from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
 from tests.api_fakes import ADMIN_KEY, KEYS, TAGS, bearer, instant_waiter
-from tests.conftest import Deployed, free_port
+from tests.support.aws import Deployed, free_port
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import json
 
 from shared import bootstrap
 from shared.settings import Settings
-from tests.conftest import Aws
+from tests.support.aws import Aws
 
 
 def test_the_archive_password_comes_from_the_secret(aws: Aws, mysql_url: str) -> None:

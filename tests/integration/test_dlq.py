@@ -18,9 +18,9 @@ from services.admin.redrive import FailureQueue, Invoked, lambda_invoke, redrive
 from shared.settings import Settings
 from shared.stream.connectors.archive import Archive, open_archive
 from shared.stream.decoders import from_dynamodb
-from tests.conftest import Aws, Deployed
-from tests.integration.conftest import Harness
 from tests.samples import WORKED_EXAMPLE
+from tests.support.aws import Aws, Deployed
+from tests.support.harness import Harness
 
 FUNCTION = "dlqtest-dev-listener"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:000000000000:function:{FUNCTION}"

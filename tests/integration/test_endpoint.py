@@ -16,7 +16,7 @@ import pytest
 from hyperframe.frame import GoAwayFrame
 
 from listmgr import moto_server
-from tests.conftest import Aws, free_port
+from tests.support.aws import Aws, free_port
 
 # moto routes a request to a service by the credential scope of its (unchecked) signature.
 _KINESIS_AUTHORIZATION = (

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, Aws
+from tests.support.aws import ROOT, Aws
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 ITEM = {"pk": {"S": "bill"}, "title": {"S": "stats"}, "xp": {"N": "83"}}

@@ -11,7 +11,7 @@ from listmgr.functions import LocalFunction
 from listmgr.mappings.mapping import EventSourceMapping
 from listmgr.mappings.sources import StreamSource
 from shared.events.codec import dumps, loads
-from tests.conftest import ROOT, Aws
+from tests.support.aws import ROOT, Aws
 
 SUBMISSION = {"title": "t", "user": "u", "type": "tally", "entries": {"x": 1}}
 ENVELOPE = {

@@ -13,7 +13,7 @@ from shared.lists.memory import MemoryListStore
 from shared.lists.store import ListStore, StoredList
 from shared.lists.user_list import UserList
 from shared.stream.connectors.dynamodb import DynamoListStore
-from tests.conftest import Deployed
+from tests.support.aws import Deployed
 
 NAMES = ["pad", "pad ", "Pad", "é", "e\u0301", "a/b#c%d", "🎬", "x|U#y"]
 

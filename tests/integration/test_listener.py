@@ -20,9 +20,9 @@ from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
-from tests.conftest import Deployed
-from tests.integration.conftest import TAGS, Harness
 from tests.samples import RERANK, WORKED_EXAMPLE, deletion
+from tests.support.aws import Deployed
+from tests.support.harness import TAGS, Harness
 
 STATS = {
     "title": "stats",

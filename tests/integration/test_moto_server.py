@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Aws
+from tests.support.aws import Aws
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from shared.lists.coalesce import Slot, Write
 from shared.lists.dedup import DedupSettings
 from shared.lists.store import CommitResult, StoredList
 from shared.stream.connectors.dynamodb import DynamoListStore
-from tests.integration.conftest import Harness
+from tests.support.harness import Harness
 
 NOW = int(time.time() * 1000)  # the archive stamps rows with the real clock
 DEDUP = DedupSettings()

@@ -4,7 +4,7 @@ starts over: a stream or table made again after a restart starts above where the
 import uuid
 
 from listmgr.sequence_numbers import DIGITS
-from tests.conftest import Aws
+from tests.support.aws import Aws
 
 
 def test_kinesis_sequence_numbers_are_56_digits_and_grow_when_a_stream_is_made_again(aws: Aws) -> None:

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from typing import Any
 
-from tests.conftest import ROOT, Aws
+from tests.support.aws import ROOT, Aws
 
 CHILD = textwrap.dedent(
     """

@@ -14,9 +14,9 @@ from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.publish import PublishOptions
-from tests.conftest import Deployed
-from tests.integration.conftest import Harness, stream_events
 from tests.samples import WORKED_EXAMPLE, deletion
+from tests.support.aws import Deployed
+from tests.support.harness import Harness, stream_events
 
 TAGS: dict[str, str | int] = {
     "source": "trigger",

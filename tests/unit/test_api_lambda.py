@@ -12,7 +12,7 @@ import serverless_wsgi
 from services.api.app import SECURITY_HEADERS
 from services.api.testing import http_api_event
 from tests.api_fakes import ADMIN_KEY, BILL_KEY, World, bearer
-from tests.unit.test_api_names import TRICKY
+from tests.support.names import TRICKY
 
 
 def call(

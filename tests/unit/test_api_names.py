@@ -9,34 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.api_fakes import ADMIN_KEY, World, bearer
-
-TRICKY = [
-    "a/b",
-    "a%2Fb",
-    "100%",
-    "50%41",
-    "#hashtag",
-    "what?",
-    "a?b=c&d",
-    "favorite movies",
-    " padded ",
-    "🎬 films 🍿",
-    "日本語のリスト",
-    "..",
-    ".",
-    "+plus+",
-    "semi;colon",
-    "back\\slash",
-    "~tilde",
-    "a//b",
-    "%",
-    "%%",
-    "%zz",
-    "é",
-    "e\u0301",
-    "\u200b",
-    "x" * 128,
-]
+from tests.support.names import TRICKY
 
 names = st.text(
     alphabet=st.characters(exclude_categories=("Cc", "Cs")),

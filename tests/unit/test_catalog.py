@@ -11,11 +11,7 @@ from shared.events.envelope import EVENT_MODELS
 from shared.events.testing import kinesis_record
 from shared.stream.decoders import kinesis_unit
 from shared.stream.faults import fault_event
-
-
-def validator(event_type: str) -> jsonschema.Draft202012Validator:
-    schema = json.loads((catalog.SCHEMAS / f"{event_type}.json").read_text())
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+from tests.support.schemas import validator
 
 
 def test_the_committed_schemas_are_up_to_date() -> None:

@@ -17,7 +17,7 @@ from shared.lists.user_list import UserList
 from shared.stream.connectors.capacity import item_size
 from shared.stream.connectors.dynamodb import layout
 from shared.stream.connectors.dynamodb.table import MAX_TRANSACTION_BYTES
-from tests.conftest import ROOT
+from tests.support.aws import ROOT
 
 
 def test_a_write_becomes_one_guarded_aggregate_put_and_its_companions() -> None:

@@ -23,8 +23,8 @@ from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.pipeline import pipeline
 from shared.stream.publish import PublishOptions
 from tests.fakes import FakeArchive, FakeStream
-from tests.unit.test_catalog import validator
-from tests.unit.test_event_ids import created
+from tests.support.images import created
+from tests.support.schemas import validator
 
 NO_WAIT = PublishOptions(max_attempts=2, sleep=lambda _: None)
 TAGS: dict[str, str | int] = {"source": "listener", "pipeline": "faults"}

@@ -1,34 +1,18 @@
 """Event ids: deterministic, and never shared by two different changes or records."""
 
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from services.trigger.rules import RULES
 from shared.events.codec import loads
-from shared.events.testing import STREAM_ARN, dynamodb_record, kinesis_record
-from shared.stream.connectors.dynamodb import layout
+from shared.events.testing import STREAM_ARN, kinesis_record
 from shared.stream.decoders import from_dynamodb, kinesis_unit
 from shared.stream.faults import FAULT_IDS, fault_event
 from shared.stream.flavors.crud import CHANGE_IDS, CrudOptions, change_id, crud
 from tests.fakes import FakeStream
+from tests.support.images import created
 
 TAGS: dict[str, str | int] = {"source": "trigger", "stage": "test"}
-
-
-def created(title: str, user: str) -> dict[str, Any]:
-    key = layout.as_key(layout.user_list_key(title, user))
-    item = {
-        **key,
-        "kind": layout.USER_LIST,
-        "title": title,
-        "user": user,
-        "version": 1,
-        "type": "tally",
-        "entries": {"xp": Decimal(1)},
-        "updatedAt": 1,
-    }
-    return dynamodb_record("INSERT", key, new=item)
 
 
 def published_ids(*records: dict[str, Any]) -> list[str]:

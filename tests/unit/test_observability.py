@@ -21,7 +21,7 @@ from shared.stream.flavors.materialize import MaterializeOptions
 from tests.api_fakes import ADMIN_KEY, World, bearer
 from tests.fakes import FakeArchive, FakeStream
 from tests.samples import WORKED_EXAMPLE
-from tests.unit.test_trigger import KEYS_BILL, user_list
+from tests.support.images import KEYS_BILL, user_list
 
 ARRIVAL = 1_700_000_000.0
 NOW = ARRIVAL + 12.5

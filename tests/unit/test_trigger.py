@@ -12,7 +12,8 @@ from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.publish import PublishOptions
 from tests.fakes import FakeStream
-from tests.unit.test_catalog import validator
+from tests.support.images import KEYS_BILL, user_list
+from tests.support.schemas import validator
 
 TAGS: dict[str, str | int] = {
     "source": "trigger",
@@ -20,27 +21,6 @@ TAGS: dict[str, str | int] = {
     "region": "us-east-1",
     "functionname": "trigger",
 }
-
-
-def user_list(version: int, entries: dict[str, int] | None = None, deleted: bool = False) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "pk": "L#stats",
-        "sk": "U#bill",
-        "kind": "user-list",
-        "title": "stats",
-        "user": "bill",
-        "version": version,
-        "seen": {"1": {b"12345678"}},
-    }
-    if deleted:
-        item.update(deleted=True, expiresAt=99)
-    else:
-        item.update(
-            type="tally",
-            entries={k: Decimal(v) for k, v in (entries or {}).items()},
-            updatedAt=1000 + version,
-        )
-    return item
 
 
 def aggregate(version: int, sums: dict[str, int] | None = None, users: int = 1) -> dict[str, Any]:
@@ -66,7 +46,6 @@ def aggregate(version: int, sums: dict[str, int] | None = None, users: int = 1) 
     return item
 
 
-KEYS_BILL = {"pk": "L#stats", "sk": "U#bill"}
 KEYS_MOVIES = {"pk": "L#movies", "sk": "A"}
 
 

@@ -1,7 +1,7 @@
 """functionResponseType ReportBatchItemFailures: the records before the first reported one are
 done; only the tail from it is retried."""
 
-from tests.integration.mappings.conftest import MappingProject
+from tests.support.mapping_project import MappingProject
 
 
 def test_a_partial_failure_retries_only_the_tail(project: MappingProject) -> None:

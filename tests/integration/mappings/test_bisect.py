@@ -1,7 +1,7 @@
 """bisectBatchOnFunctionError: a poison record among 100 is isolated by splitting the batch, and
 reaches the on-failure queue alone while the other 99 are delivered."""
 
-from tests.integration.mappings.conftest import MappingProject
+from tests.support.mapping_project import MappingProject
 
 
 def test_a_poison_record_is_isolated_and_the_rest_delivered(project: MappingProject) -> None:

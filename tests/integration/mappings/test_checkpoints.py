@@ -1,8 +1,8 @@
 """Checkpoints: a mapping started again resumes after the last record done, and ignores the
 checkpoint of a stream that was deleted and created again."""
 
-from tests.e2e.conftest import wait_for
-from tests.integration.mappings.conftest import MappingProject
+from tests.support.mapping_project import MappingProject
+from tests.support.stack import wait_for
 
 
 def deliver_then_stop(project: MappingProject, values: list[str]) -> None:

@@ -1,7 +1,7 @@
 """filterPatterns: only matching records are delivered; the others are checkpointed as done."""
 
-from tests.e2e.conftest import wait_for
-from tests.integration.mappings.conftest import MappingProject
+from tests.support.mapping_project import MappingProject
+from tests.support.stack import wait_for
 
 
 def test_only_records_matching_a_pattern_are_delivered(project: MappingProject) -> None:

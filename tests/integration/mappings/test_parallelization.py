@@ -5,7 +5,7 @@ from collections import defaultdict
 from typing import Any
 
 from listmgr.mappings.parallelization import lane_of
-from tests.integration.mappings.conftest import MappingProject
+from tests.support.mapping_project import MappingProject
 
 
 def test_kinesis_records_of_each_partition_key_arrive_in_order(project: MappingProject) -> None:

@@ -1,7 +1,7 @@
 """The 6 MB payload limit of a synchronous invocation ends a batch before batchSize does."""
 
 from listmgr.mappings.batches import PAYLOAD_LIMIT
-from tests.integration.mappings.conftest import MappingProject
+from tests.support.mapping_project import MappingProject
 
 
 def test_batches_stay_under_six_megabytes(project: MappingProject) -> None:

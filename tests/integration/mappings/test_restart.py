@@ -14,8 +14,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.conftest import ROOT, free_port
-from tests.e2e.conftest import LISTMGR, wait_for
+from tests.support.aws import ROOT, free_port
+from tests.support.stack import LISTMGR, wait_for
 
 PROJECT = ROOT / "tests" / "fixtures" / "project" / "serverless.yml"
 STAGE = "restart"

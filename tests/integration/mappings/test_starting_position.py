@@ -2,7 +2,7 @@
 
 import time
 
-from tests.integration.mappings.conftest import MappingProject
+from tests.support.mapping_project import MappingProject
 
 
 def test_at_timestamp_starts_with_the_first_record_that_arrived_at_or_after_it(

@@ -5,8 +5,8 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from tests.e2e.conftest import wait_for
-from tests.integration.mappings.conftest import MappingProject
+from tests.support.mapping_project import MappingProject
+from tests.support.stack import wait_for
 
 ISO_SECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
