@@ -1,0 +1,170 @@
+"""The edges mutation testing found untested in the pure core: limits at their exact bounds, the
+constants the guarantees rest on, and the byte-exact output byte limits are measured on.
+
+Each test names the mistake it catches; docs/reliability-outage.md lists the mutants left alive."""
+
+from decimal import Decimal
+
+import pytest
+
+from shared.events.codec import NotJson, dumps, loads
+from shared.lists.changes import Delete, Submit
+from shared.lists.coalesce import (
+    ITEM_OVERHEAD_BYTES,
+    MAX_BYTES_PER_WRITE,
+    MAX_ITEMS_PER_WRITE,
+    TitleState,
+    plan_title,
+)
+from shared.lists.dedup import MAX_REASON_CHARS, DedupSettings, remembered
+from shared.lists.limits import NUMBER_BYTES, entries_bytes
+from shared.lists.numbers import NumberOutOfRange, add, plain, storable
+from shared.stream.batch import batch_response
+from shared.stream.unit_of_work import UnitOfWork
+
+NOW = 1_700_000_000_000
+
+
+# Numbers: DynamoDB holds 38 significant digits, exponents -130..+125, and nothing else.
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["9" * 38, "-" + "9" * 38, "1E+125", "9.9999999999999999999999999999999999999E+125", "1E-130", "0"],
+)
+def test_the_largest_and_smallest_storable_numbers_are_kept_exactly(text: str) -> None:
+    assert storable(Decimal(text)) == Decimal(text)
+
+
+@pytest.mark.parametrize("text", ["9" * 39, "1E+126", "1E-131", "1.00000000000000000000000000000000000001"])
+def test_one_digit_or_one_exponent_past_the_bounds_is_out_of_range(text: str) -> None:
+    with pytest.raises(NumberOutOfRange):
+        storable(Decimal(text))
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_are_out_of_range(text: str) -> None:
+    with pytest.raises(NumberOutOfRange, match="not a finite number"):
+        storable(Decimal(text))
+
+
+def test_a_zero_of_any_exponent_is_stored_as_a_plain_zero() -> None:
+    assert str(storable(Decimal("0E-200"))) == "0"
+
+
+def test_a_sum_that_needs_a_39th_digit_is_refused_not_rounded() -> None:
+    assert add(Decimal("9" * 37), Decimal(1)) == Decimal("1" + "0" * 37)
+    with pytest.raises(NumberOutOfRange, match="cannot be stored exactly"):
+        add(Decimal("9" * 38), Decimal(1))
+    with pytest.raises(NumberOutOfRange):
+        add(Decimal("1E-130"), Decimal("1E+10"))
+
+
+def test_plain_keeps_every_digit_of_a_38_digit_decimal() -> None:
+    long = Decimal("1." + "0" * 36 + "1")  # 38 digits: the default 28-digit context would round it
+    assert plain(long) == long and isinstance(plain(long), Decimal)
+    assert plain(Decimal("108.50")) == Decimal("108.5") and str(plain(Decimal("108.50"))) == "108.5"
+    assert plain(Decimal("1E+3")) == 1000 and isinstance(plain(Decimal("1E+3")), int)
+
+
+# The codec: byte limits count UTF-8 bytes, so output must be raw UTF-8, compact, exact.
+
+
+def test_dumps_writes_raw_utf8_compactly_with_exact_numbers() -> None:
+    text = dumps({"título": "😀 é", "n": Decimal("0.30"), "i": Decimal("108.0"), "l": (1, None, True)})
+    assert text == '{"título":"😀 é","n":0.3,"i":108,"l":[1,null,true]}'
+    # What a byte limit measures: í and é take two bytes, the emoji four; no \\u escapes.
+    assert len(text.encode()) == len(text) + 1 + 3 + 1
+
+
+def test_loads_reads_numbers_as_decimals_and_refuses_non_finite_constants() -> None:
+    assert loads('{"x": 0.1}')["x"] == Decimal("0.1")
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        with pytest.raises(NotJson, match="not a finite number"):
+            loads(f'{{"x": {constant}}}')
+    with pytest.raises(NotJson):
+        loads(b"\xff")
+
+
+# Coalescing: one DynamoDB transaction holds at most 100 items and 4 MB.
+
+
+def test_the_write_limits_leave_room_for_the_aggregate_and_the_keys() -> None:
+    assert MAX_ITEMS_PER_WRITE == 100 - 1
+    assert MAX_BYTES_PER_WRITE + (MAX_ITEMS_PER_WRITE + 1) * ITEM_OVERHEAD_BYTES <= 4_000_000
+
+
+def tallies(count: int, user: str = "bill") -> list[Submit]:
+    return [Submit(f"e{n}", "stats", user, "tally", {"xp": Decimal(1)}, n) for n in range(count)]
+
+
+def test_a_write_holds_exactly_the_items_a_transaction_allows_by_default() -> None:
+    # One user: the first change is two items (its user list and its outcome), each later one
+    # only its outcome. 98 changes make 99 items: one write; the 99th change starts a second.
+    one = plan_title(TitleState("stats"), tallies(98), NOW)
+    assert len(one.writes) == 1
+    assert len(one.writes[0].slots) + len(one.writes[0].decided) == MAX_ITEMS_PER_WRITE
+    two = plan_title(TitleState("stats"), tallies(99), NOW)
+    assert [len(write.decided) for write in two.writes] == [98, 1]
+    assert [write.expected_version for write in two.writes] == [0, 1]
+    assert [o.version for o in two.outcomes] == [1] * 98 + [2]
+    assert [o.position for o in two.outcomes[96:]] == [96, 97, 0]
+
+
+def test_a_write_is_split_exactly_where_its_bytes_would_pass_the_limit() -> None:
+    changes = tallies(3)
+    # Each applied change costs its outcome and its user list as it leaves it (counted again when
+    # the same list changes again: an upper bound); the aggregate comes on top, once.
+    aggregate = ITEM_OVERHEAD_BYTES + 2 * entries_bytes(1, 2)
+    per_change = ITEM_OVERHEAD_BYTES + ITEM_OVERHEAD_BYTES + entries_bytes(1, 2)
+    exactly_two = 2 * per_change + aggregate
+    fits = plan_title(TitleState("stats"), changes[:2], NOW, max_bytes_per_write=exactly_two)
+    assert len(fits.writes) == 1
+    split = plan_title(TitleState("stats"), changes[:2], NOW, max_bytes_per_write=exactly_two - 1)
+    assert len(split.writes) == 2
+
+
+def test_entries_are_sized_at_the_worst_case_of_a_number() -> None:
+    assert NUMBER_BYTES == 21
+    assert entries_bytes(0, 0) == 0
+    assert entries_bytes(2, 10) == 10 + 2 * (21 + 3)
+
+
+# Dedup: the window must outlast the stream's retention, and a reason stays bounded.
+
+
+def test_an_id_is_remembered_longer_than_the_stream_keeps_its_record() -> None:
+    settings = DedupSettings()
+    assert settings.retention_hours == 24  # Kinesis's default retention
+    assert settings.window_hours == 25 and settings.window_hours > settings.retention_hours
+
+
+def test_a_reason_is_kept_whole_up_to_its_limit_and_cut_with_an_ellipsis_past_it() -> None:
+    whole = "r" * MAX_REASON_CHARS
+    assert remembered("rejected", whole, NOW).reason == whole
+    cut = remembered("rejected", whole + "s", NOW, "f").reason
+    assert len(cut) == MAX_REASON_CHARS and cut == "r" * (MAX_REASON_CHARS - 1) + "…"
+    kept = remembered("applied", "", NOW, "fp")
+    assert (kept.status, kept.decided_at, kept.fingerprint) == ("applied", NOW, "fp")
+
+
+# The partial batch response: from the first failed record, and only it.
+
+
+def unit(sequence: str, failed: str | None = None) -> UnitOfWork:
+    return UnitOfWork(
+        record={"kinesis": {"sequenceNumber": sequence}}, sequence_number=sequence, failed=failed
+    )
+
+
+def test_the_batch_response_names_only_the_first_failed_record() -> None:
+    assert batch_response([unit("1"), unit("2")]) == {"batchItemFailures": []}
+    assert batch_response([]) == {"batchItemFailures": []}
+    units = [unit("1"), unit("2", failed="archive down"), unit("3", failed="again")]
+    assert batch_response(units) == {"batchItemFailures": [{"itemIdentifier": "2"}]}
+
+
+def test_a_delete_of_a_list_never_seen_is_remembered_and_stores_nothing() -> None:
+    result = plan_title(TitleState("stats"), [Delete("d1", "stats", "bill", 5)], NOW)
+    assert [outcome.status for outcome in result.outcomes] == ["applied"]
+    assert result.writes[0].slots["bill"].user_list is None
