@@ -3,6 +3,7 @@ constants the guarantees rest on, and the byte-exact output byte limits are meas
 
 Each test names the mistake it catches; docs/reliability-outage.md lists the mutants left alive."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -16,9 +17,11 @@ from shared.lists.coalesce import (
     TitleState,
     plan_title,
 )
-from shared.lists.dedup import MAX_REASON_CHARS, DedupSettings, remembered
+from shared.lists.dedup import HOUR_MS, MAX_REASON_CHARS, DedupSettings, Remembered, remembered
+from shared.lists.entities import entity
 from shared.lists.limits import NUMBER_BYTES, entries_bytes
 from shared.lists.numbers import NumberOutOfRange, add, plain, storable
+from shared.lists.replay import ArchivedChange, rebuild
 from shared.stream.batch import batch_response
 from shared.stream.unit_of_work import UnitOfWork
 
@@ -168,3 +171,72 @@ def test_a_delete_of_a_list_never_seen_is_remembered_and_stores_nothing() -> Non
     result = plan_title(TitleState("stats"), [Delete("d1", "stats", "bill", 5)], NOW)
     assert [outcome.status for outcome in result.outcomes] == ["applied"]
     assert result.writes[0].slots["bill"].user_list is None
+
+
+# Replay: which ids a rebuilt title remembers, and what it refuses.
+
+
+def archived(event_id: str, change: Submit, version: int, at: int) -> ArchivedChange:
+    return ArchivedChange(replace(change, event_id=event_id), version, at)
+
+
+def test_a_rebuild_remembers_exactly_the_ids_archived_within_the_window() -> None:
+    window = DedupSettings().window_hours * HOUR_MS
+    bill = Submit("", "stats", "bill", "tally", {"xp": Decimal(1)}, 1)
+    (stats,) = rebuild(
+        [
+            archived("old", bill, 1, NOW - window - 1),
+            archived("edge", bill, 2, NOW - window),
+            archived("new", bill, 7, NOW),
+        ],
+        NOW,
+        DedupSettings(),
+    )
+    assert set(stats.decided) == {("bill", "edge"), ("bill", "new")}
+    assert stats.decided[("bill", "new")] == Remembered("applied", "", NOW)
+    assert stats.version == 7 and stats.write().expected_version == 6
+    assert stats.slots["bill"].user_list is not None
+    assert stats.slots["bill"].user_list.entries == {"xp": Decimal(3)}
+
+
+def test_a_rebuild_names_each_change_it_would_not_apply_and_why() -> None:
+    first = Submit("t1", "stats", "bill", "tally", {"xp": Decimal(1)}, 1)
+    conflict = Submit("r1", "stats", "beth", "rank", {"alien": Decimal(1)}, 2)
+    (stats,) = rebuild(
+        [ArchivedChange(first, 1, NOW), ArchivedChange(conflict, 2, NOW)], NOW, DedupSettings()
+    )
+    ((change, why),) = stats.refused
+    assert change == conflict and why.startswith("type conflict")
+    newer = Submit("r2", "movies", "bill", "rank", {"alien": Decimal(1)}, 9)
+    older = Submit("r1", "movies", "bill", "rank", {"alien": Decimal(2)}, 3)
+    (movies,) = rebuild([ArchivedChange(newer, 1, NOW), ArchivedChange(older, 2, NOW)], NOW, DedupSettings())
+    assert movies.refused == [(older, "superseded")]
+
+
+# Entities: exactly the documents reads return and events carry.
+
+
+def test_the_entities_are_the_documents_of_the_contract() -> None:
+    bill = Submit("1", "movies", "bill", "rank", {"alien": Decimal(1), "heat": Decimal(2)}, 5)
+    beth = Submit("2", "movies", "beth", "rank", {"heat": Decimal(1)}, 8)
+    write = plan_title(TitleState("movies"), [bill, beth], NOW).writes[0]
+    user_list = write.slots["bill"].user_list
+    assert user_list is not None and write.aggregate is not None
+    assert entity(user_list) == {
+        "title": "movies",
+        "user": "bill",
+        "type": "rank",
+        "entries": {"alien": Decimal(1), "heat": Decimal(2)},
+        "updatedAt": 5,
+    }
+    assert entity(write.aggregate) == {
+        "title": "movies",
+        "type": "rank",
+        "entries": {"alien": Decimal(1), "heat": Decimal(3)},
+        "users": 2,
+        "updatedAt": 8,
+        "counts": {"alien": 1, "heat": 2},
+        "ranking": ["alien", "heat"],
+    }
+    tally = plan_title(TitleState("stats"), tallies(1), NOW).writes[0].aggregate
+    assert tally is not None and set(entity(tally)) == {"title", "type", "entries", "users", "updatedAt"}
