@@ -14,6 +14,7 @@ import select
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from contextlib import suppress
 from types import TracebackType
 from typing import Literal
@@ -91,8 +92,8 @@ class FaultProxy:
             thread.join(timeout=5)
         self._listener.close()
 
-    def _spawn(self, target: object, *arguments: object) -> None:
-        thread = threading.Thread(target=target, args=arguments, daemon=True)  # type: ignore[arg-type]
+    def _spawn(self, target: Callable[..., None], *arguments: object) -> None:
+        thread = threading.Thread(target=target, args=arguments, daemon=True)
         self._threads.append(thread)
         thread.start()
 
@@ -109,7 +110,8 @@ class FaultProxy:
                 mode = self._mode
             if mode == "reset":
                 _close_with_reset(client)
-                self.resets += 1
+                with self._lock:
+                    self.resets += 1
                 continue
             upstream = None if mode == "blackhole" else socket.create_connection(self.upstream, timeout=5)
             link = _Link(client, upstream)

@@ -153,8 +153,10 @@ def test_the_archive_connection_killed_mid_insert_loses_and_doubles_nothing(
             # Killed while idle between batches: the next use pings, finds it dead and reconnects,
             # so the batch passes at its first delivery.
             victim = archive.connection_id()
-            with admin_connection(mysql_url).cursor() as cursor:
+            killer = admin_connection(mysql_url)
+            with killer.cursor() as cursor:
                 cursor.execute(f"KILL {int(victim or 0)}")
+            killer.close()
             idle_kills += 1
         deliveries += harness.deliver(batch, archive=faulty)
 
