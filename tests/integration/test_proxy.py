@@ -3,8 +3,8 @@ what the outage tests rely on."""
 
 import socket
 import threading
-from contextlib import suppress
 from collections.abc import Iterator
+from contextlib import suppress
 
 import pytest
 
