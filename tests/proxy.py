@@ -4,6 +4,7 @@
         proxy.mode = "blackhole"   # connections accepted, every byte dropped both ways: a partition
         proxy.mode = "reset"       # every connection closed with a TCP reset, new ones too
         proxy.mode = "pass"        # new connections reach the server again
+        proxy.cut_reply_to(b"\x03COMMIT")  # once: forward it, swallow the server's answer, reset
 
 A connection caught by a blackhole stays dead even after `pass`, as one whose packets were lost
 would: its client has to time out and reconnect. Threads, not asyncio, so a test drives it from
@@ -32,6 +33,7 @@ class _Link:
         self.upstream = upstream
         self.blackholed = upstream is None
         self.closed = threading.Event()
+        self.cut_next_reply = False
 
     def reset(self) -> None:
         for sock in (self.client, self.upstream):
@@ -55,6 +57,9 @@ class FaultProxy:
         """Connections accepted so far, whatever the mode."""
         self.resets = 0
         """Connections closed with a reset."""
+        self._cut_after: bytes | None = None
+        self.cut = 0
+        """Replies swallowed by cut_reply_to."""
 
     @property
     def mode(self) -> Mode:
@@ -72,6 +77,13 @@ class FaultProxy:
                     link.reset()
                 self.resets += len(self._links)
                 self._links.clear()
+
+    def cut_reply_to(self, request: bytes) -> None:
+        """Once: the next client bytes holding `request` reach the server, whose answer is then
+        dropped and the connection reset. The server did the work, the client never hears of it:
+        the ambiguous outcome of a COMMIT whose reply is lost."""
+        with self._lock:
+            self._cut_after = request
 
     def __enter__(self) -> "FaultProxy":
         self._spawn(self._accept)
@@ -132,6 +144,14 @@ class FaultProxy:
                         break
                     if link.blackholed:
                         continue
+                    if sock is link.upstream and link.cut_next_reply:
+                        with self._lock:
+                            self.cut += 1
+                            self.resets += 1
+                        link.reset()
+                        break
+                    if sock is link.client:
+                        self._arm(link, data)
                     other = link.upstream if sock is link.client else link.client
                     assert other is not None
                     other.sendall(data)
@@ -141,6 +161,11 @@ class FaultProxy:
         with self._lock:
             if link in self._links:
                 self._links.remove(link)
+
+    def _arm(self, link: _Link, data: bytes) -> None:
+        with self._lock:
+            if self._cut_after is not None and self._cut_after in data:
+                link.cut_next_reply, self._cut_after = True, None
 
 
 def _close_with_reset(sock: socket.socket) -> None:

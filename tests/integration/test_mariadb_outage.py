@@ -296,3 +296,45 @@ def _row() -> ArchivedRecord:
         document="{}",
         archived_at=1,
     )
+
+
+def test_a_commit_whose_reply_is_lost_is_archived_once_when_retried(
+    harness: Harness, mysql_url: str, proxy: FaultProxy
+) -> None:
+    """The worst moment to lose the server: the archive's COMMIT reached it and was applied, and
+    its OK never came back. The batch fails as if nothing was written, its records come again,
+    and the rows already there are taken as they are (an upsert on (title, user, id)), so the
+    archive still holds each change once and the table applies each once."""
+    archive = open_archive(through(proxy, mysql_url))
+    archive.migrate()
+    admin = admin_connection(mysql_url)
+    documents = workload(seed=41)
+    records = kinesis_event(documents)["Records"]
+    batches = [records[start : start + BATCH] for start in range(0, len(records), BATCH)]
+    deliveries = 0
+    for number, batch in enumerate(batches):
+        before = archive.count()
+        committed: list[int] = []
+        if number % 2 == 1:
+            proxy.cut_reply_to(b"\x03COMMIT")  # COM_QUERY "COMMIT", as pymysql's commit() sends it
+
+        def look(_: int, committed: list[int] = committed) -> None:
+            # Straight to the server, not through the proxy: what the failed delivery left.
+            with admin.cursor() as cursor:
+                cursor.execute("SELECT COUNT(*) FROM archive")
+                committed.append(int(cursor.fetchone()[0]))
+
+        deliveries += harness.deliver(batch, archive=archive, after_failure=look)
+        if number % 2 == 1:
+            # The failed delivery had committed its whole batch, and the redelivery added no row twice.
+            assert committed == [before + len(batch)]
+            assert archive.count() == before + len(batch)
+    cut = len(batches) // 2
+    assert proxy.cut == cut and deliveries == len(batches) + cut
+    assert_exactly_once(harness, archive, documents, {record["eventID"] for record in records})
+    print(
+        f"\nlost commit reply: {len(documents)} records, {cut} COMMIT replies lost after the server "
+        f"committed, {deliveries} deliveries for {len(batches)} batches; lost 0, doubled 0"
+    )
+    admin.close()
+    archive.close()
