@@ -146,6 +146,7 @@ def test_the_archive_connection_killed_mid_insert_loses_and_doubles_nothing(
     records = kinesis_event(documents)["Records"]
     batches = [records[start : start + BATCH] for start in range(0, len(records), BATCH)]
     faulty = KillMidInsert(archive, mysql_url, kill_on={2, 4, 5})
+    started = time.monotonic()
     deliveries = 0
     idle_kills = 0
     for number, batch in enumerate(batches):
@@ -166,7 +167,8 @@ def test_the_archive_connection_killed_mid_insert_loses_and_doubles_nothing(
     assert_exactly_once(harness, archive, documents, {record["eventID"] for record in records})
     print(
         f"\nkill: {len(documents)} records, {mid_insert} connections killed mid-INSERT, "
-        f"{idle_kills} while idle, {deliveries} deliveries for {len(batches)} batches; lost 0, doubled 0"
+        f"{idle_kills} while idle, {deliveries} deliveries for {len(batches)} batches, "
+        f"{time.monotonic() - started:.1f} s; lost 0, doubled 0"
     )
 
 
@@ -308,6 +310,7 @@ def test_a_commit_whose_reply_is_lost_is_archived_once_when_retried(
     archive = open_archive(through(proxy, mysql_url))
     archive.migrate()
     admin = admin_connection(mysql_url)
+    started = time.monotonic()
     documents = workload(seed=41)
     records = kinesis_event(documents)["Records"]
     batches = [records[start : start + BATCH] for start in range(0, len(records), BATCH)]
@@ -334,7 +337,8 @@ def test_a_commit_whose_reply_is_lost_is_archived_once_when_retried(
     assert_exactly_once(harness, archive, documents, {record["eventID"] for record in records})
     print(
         f"\nlost commit reply: {len(documents)} records, {cut} COMMIT replies lost after the server "
-        f"committed, {deliveries} deliveries for {len(batches)} batches; lost 0, doubled 0"
+        f"committed, {deliveries} deliveries for {len(batches)} batches, "
+        f"{time.monotonic() - started:.1f} s; lost 0, doubled 0"
     )
     admin.close()
     archive.close()
