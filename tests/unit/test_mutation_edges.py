@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from shared.events.codec import NotJson, dumps, loads
-from shared.lists.changes import Delete, Submit
+from shared.lists.changes import Change, Delete, Submit, fingerprint
 from shared.lists.coalesce import (
     ITEM_OVERHEAD_BYTES,
     MAX_BYTES_PER_WRITE,
@@ -240,3 +240,68 @@ def test_the_entities_are_the_documents_of_the_contract() -> None:
     }
     tally = plan_title(TitleState("stats"), tallies(1), NOW).writes[0].aggregate
     assert tally is not None and set(entity(tally)) == {"title", "type", "entries", "users", "updatedAt"}
+
+
+# Bytes of a write: each kind of change counted as it will be stored, at the exact edge.
+
+
+def test_the_bytes_of_a_rejected_change_are_its_outcome_and_reason_only() -> None:
+    bill = Submit("t1", "stats", "bill", "tally", {"xp": Decimal(1)}, 1)
+    conflict = Submit("r1", "stats", "beth", "rank", {"alien": Decimal(1)}, 2)
+    reason = "type conflict: 'stats' is a tally list, so a rank submission cannot change it"
+    aggregate = ITEM_OVERHEAD_BYTES + 2 * entries_bytes(1, 2)
+    applied = ITEM_OVERHEAD_BYTES + ITEM_OVERHEAD_BYTES + entries_bytes(1, 2)
+    exact = applied + ITEM_OVERHEAD_BYTES + len(reason.encode()) + aggregate
+    fits = plan_title(TitleState("stats"), [bill, conflict], NOW, max_bytes_per_write=exact)
+    assert [outcome.reason for outcome in fits.outcomes] == ["", reason] and len(fits.writes) == 1
+    assert (
+        len(plan_title(TitleState("stats"), [bill, conflict], NOW, max_bytes_per_write=exact - 1).writes) == 2
+    )
+
+
+def test_the_bytes_of_a_write_add_up_over_all_its_changes() -> None:
+    aggregate = ITEM_OVERHEAD_BYTES + 2 * entries_bytes(1, 2)
+    per_change = ITEM_OVERHEAD_BYTES + ITEM_OVERHEAD_BYTES + entries_bytes(1, 2)
+    three = 3 * per_change + aggregate
+    assert len(plan_title(TitleState("stats"), tallies(3), NOW, max_bytes_per_write=three).writes) == 1
+    assert len(plan_title(TitleState("stats"), tallies(3), NOW, max_bytes_per_write=three - 1).writes) == 2
+
+
+# Fingerprints are stored with every remembered id: the same change must give the same digest in
+# every version of the code, or a redelivery after a deploy would look like an id reused.
+
+
+def test_fingerprints_are_stable_across_versions() -> None:
+    assert fingerprint(Delete("x", "t", "u", 1)) == "2b1c92d4219c3430dc056565a4c7fd23"
+    tally = Submit("x", "t", "u", "tally", {"é": Decimal("1.50"), "a b": Decimal(2)}, 1)
+    assert fingerprint(tally) == "8a6395e6ee3c5cfc7284fa38a3c85724"
+    assert (
+        fingerprint(Submit("x", "t", "u", "rank", {"alien": Decimal(1)}, 1))
+        == "357bf1e9d2159ae14e0c8dc1e4ac493b"
+    )
+
+
+# The aggregate after a user changes their list: its size checked and its time kept.
+
+
+def test_a_user_pushing_the_aggregate_past_its_key_limit_is_rejected_naming_the_aggregate() -> None:
+    users = [
+        Submit(f"e{n}", "stats", f"user {n}", "tally", {f"k{n}-{i}": Decimal(1) for i in range(100)}, n)
+        for n in range(10)
+    ]
+    more = Submit("more", "stats", "user 0", "tally", {"one more": Decimal(1)}, 20)
+    result = plan_title(TitleState("stats"), [*users, more], NOW)
+    assert result.outcomes[-1].status == "rejected"
+    assert result.outcomes[-1].reason == "the aggregate of 'stats' would have 1001 keys; the limit is 1000"
+
+
+def test_the_aggregate_keeps_the_latest_time_of_any_change_applied_to_it() -> None:
+    changes: list[Change] = [
+        Submit("1", "stats", "bill", "tally", {"xp": Decimal(1)}, 10),
+        Submit("2", "stats", "bill", "tally", {"xp": Decimal(1)}, 30),
+        Submit("3", "stats", "bill", "tally", {"xp": Decimal(1)}, 20),
+        Delete("4", "stats", "nobody", 40),
+    ]
+    aggregates = [plan_title(TitleState("stats"), changes[:n], NOW).writes[-1].aggregate for n in (2, 3, 4)]
+    assert [aggregate.updated_at for aggregate in aggregates if aggregate] == [30, 30, 40]
+    assert aggregates[-1] is not None and aggregates[-1].title == "stats" and aggregates[-1].type == "tally"
