@@ -15,6 +15,7 @@ from shared.lists.coalesce import (
     MAX_BYTES_PER_WRITE,
     MAX_ITEMS_PER_WRITE,
     TitleState,
+    Write,
     plan_title,
 )
 from shared.lists.dedup import HOUR_MS, MAX_REASON_CHARS, DedupSettings, Remembered, remembered
@@ -305,3 +306,34 @@ def test_the_aggregate_keeps_the_latest_time_of_any_change_applied_to_it() -> No
     aggregates = [plan_title(TitleState("stats"), changes[:n], NOW).writes[-1].aggregate for n in (2, 3, 4)]
     assert [aggregate.updated_at for aggregate in aggregates if aggregate] == [30, 30, 40]
     assert aggregates[-1] is not None and aggregates[-1].title == "stats" and aggregates[-1].type == "tally"
+
+
+# Fences: a delete of a tally list applies as the list stands, and never lowers the fence.
+
+
+def test_an_older_delete_of_a_tally_list_applies_and_keeps_the_newer_fence() -> None:
+    changes: list[Change] = [
+        Delete("d10", "stats", "bill", 10),
+        Submit("t20", "stats", "bill", "tally", {"xp": Decimal(1)}, 20),
+        Delete("d5", "stats", "bill", 5),  # older than the fence, but a tally list: it applies
+        Submit("t7", "stats", "bill", "tally", {"xp": Decimal(1)}, 7),  # older than the delete at 10
+    ]
+    result = plan_title(TitleState("stats"), changes, NOW)
+    assert [outcome.status for outcome in result.outcomes] == ["applied", "applied", "applied", "superseded"]
+    assert [outcome.reason for outcome in result.outcomes] == ["", "", "", ""]
+    assert result.writes[-1].slots["bill"].user_list is None
+    assert result.writes[-1].decided[("bill", "t7")].reason == ""
+
+
+def test_a_rebuild_goes_on_after_a_change_it_refuses_and_gives_the_write_to_store() -> None:
+    first = Submit("t1", "stats", "bill", "tally", {"xp": Decimal(1)}, 1)
+    conflict = Submit("r1", "stats", "beth", "rank", {"alien": Decimal(1)}, 2)
+    later = Submit("t2", "stats", "beth", "tally", {"xp": Decimal(5)}, 3)
+    (stats,) = rebuild(
+        [ArchivedChange(first, 1, NOW), ArchivedChange(conflict, 2, NOW), ArchivedChange(later, 3, NOW)],
+        NOW,
+        DedupSettings(),
+    )
+    assert stats.aggregate is not None and stats.aggregate.sums == {"xp": Decimal(6)}
+    assert stats.write() == Write("stats", 2, stats.aggregate, stats.slots, stats.decided)
+    assert remembered("applied", "", NOW).fingerprint == ""
