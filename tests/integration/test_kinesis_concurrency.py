@@ -22,7 +22,8 @@ def test_concurrent_put_records_lose_no_acknowledged_record(aws: Aws) -> None:
         client = aws.client("kinesis")
         for call in range(CALLS):
             entries = [
-                {"Data": f"{writer}-{call}-{n}".encode(), "PartitionKey": "one shard"} for n in range(PER_CALL)
+                {"Data": f"{writer}-{call}-{n}".encode(), "PartitionKey": "one shard"}
+                for n in range(PER_CALL)
             ]
             answer = client.put_records(StreamName=name, Records=entries)
             with lock:
