@@ -5,6 +5,7 @@ Each test names the mistake it catches; docs/reliability-outage.md lists the mut
 
 from dataclasses import replace
 from decimal import Decimal
+from types import MappingProxyType
 
 import pytest
 
@@ -337,3 +338,12 @@ def test_a_rebuild_goes_on_after_a_change_it_refuses_and_gives_the_write_to_stor
     assert stats.aggregate is not None and stats.aggregate.sums == {"xp": Decimal(6)}
     assert stats.write() == Write("stats", 2, stats.aggregate, stats.slots, stats.decided)
     assert remembered("applied", "", NOW).fingerprint == ""
+
+
+def test_numbers_inside_lists_and_read_only_mappings_are_written_exactly_too() -> None:
+    # Entities reach the codec as Mappings of any kind (a frozen model's MappingProxyType) and
+    # rankings as lists: their numbers must come out as plainly as top-level ones.
+    assert dumps({"l": [Decimal("0.50"), [Decimal("2.0")]]}) == '{"l":[0.5,[2]]}'
+    assert (
+        dumps(MappingProxyType({"x": Decimal("1.0"), "y": {"z": Decimal("0.10")}})) == '{"x":1,"y":{"z":0.1}}'
+    )
