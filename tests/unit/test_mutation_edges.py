@@ -347,3 +347,11 @@ def test_numbers_inside_lists_and_read_only_mappings_are_written_exactly_too() -
     assert (
         dumps(MappingProxyType({"x": Decimal("1.0"), "y": {"z": Decimal("0.10")}})) == '{"x":1,"y":{"z":0.1}}'
     )
+
+
+def test_a_new_user_list_counts_as_an_item_of_its_own_at_the_edge_of_a_write() -> None:
+    # 49 users: 98 items (each a user list and an outcome). The 50th user's two items would make
+    # 100, one more than a transaction holds beside the aggregate: a second write takes them.
+    changes = [Submit(f"e{n}", "stats", f"user {n}", "tally", {"xp": Decimal(1)}, n) for n in range(50)]
+    result = plan_title(TitleState("stats"), changes, NOW)
+    assert [len(write.slots) + len(write.decided) for write in result.writes] == [98, 2]
