@@ -355,3 +355,13 @@ def test_a_new_user_list_counts_as_an_item_of_its_own_at_the_edge_of_a_write() -
     changes = [Submit(f"e{n}", "stats", f"user {n}", "tally", {"xp": Decimal(1)}, n) for n in range(50)]
     result = plan_title(TitleState("stats"), changes, NOW)
     assert [len(write.slots) + len(write.decided) for write in result.writes] == [98, 2]
+
+
+def test_documents_too_deep_or_with_huge_integers_are_refused_with_their_reason() -> None:
+    # The reason becomes the fault event's: it must say what was wrong, not crash or go blank.
+    with pytest.raises(NotJson) as deep:
+        loads("[" * 100_000 + "]" * 100_000)
+    assert str(deep.value) == "not valid JSON: nested too deeply"
+    with pytest.raises(NotJson) as huge:
+        loads("1" * 5000)
+    assert str(huge.value).startswith("not valid JSON: ") and "digits" in str(huge.value)
