@@ -365,3 +365,7 @@ def test_documents_too_deep_or_with_huge_integers_are_refused_with_their_reason(
     with pytest.raises(NotJson) as huge:
         loads("1" * 5000)
     assert str(huge.value).startswith("not valid JSON: ") and "digits" in str(huge.value)
+    for broken in ("{", b"\xff"):
+        with pytest.raises(NotJson) as refused:
+            loads(broken)
+        assert str(refused.value).startswith("not valid JSON: ") and len(str(refused.value)) > 16
