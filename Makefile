@@ -14,7 +14,7 @@ AWSCLI_STAMP := $(AWSCLI)/.installed
 # `osls package` calls no AWS API; these keep it from picking up real credentials all the same.
 OFFLINE_AWS := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline
 
-.PHONY: run test check lint unit integration e2e bench schemas package lock tools clean
+.PHONY: run test check lint unit integration e2e bench soak mutation schemas package lock tools clean
 
 $(STAMP): pyproject.toml requirements.txt
 	@echo "listmgr: installing the project into $(VENV) (first run, or dependencies changed; a few minutes)"
@@ -52,6 +52,23 @@ e2e: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The outage and soak scenarios at full size (docs/reliability-outage.md); `make test` runs them
+# small. Figures (records, faults, time, records/s, peak RSS) are printed, not asserted.
+SOAK_RECORDS ?= 100000
+OUTAGE_RECORDS ?= 2000
+soak: $(STAMP)
+	LISTMGR_SOAK_RECORDS=$(SOAK_RECORDS) LISTMGR_OUTAGE_RECORDS=$(OUTAGE_RECORDS) \
+		$(BIN)/pytest -q -s -p no:cacheprovider tests/integration/test_mariadb_outage.py tests/e2e/test_soak.py
+
+# Mutation testing of the pure core ([tool.mutmut] in pyproject.toml says what and with which
+# tests); long on two cores, so bounded by MUTATION_TIMEOUT seconds (a run resumes where it
+# stopped). MUTATE picks mutants by name, e.g. `make mutation MUTATE='shared.lists.*'`.
+MUTATE ?=
+MUTATION_TIMEOUT ?= 3600
+mutation: $(STAMP)
+	timeout $(MUTATION_TIMEOUT) $(BIN)/mutmut run --max-children 2 $(MUTATE) || test $$? -eq 124
+	$(BIN)/mutmut results
+
 schemas: $(STAMP)
 	$(BIN)/python -m shared.events.catalog --write
 
@@ -88,4 +105,4 @@ lock: $(TOOLS_STAMP)
 		--generate-hashes --output-file requirements.lock requirements.txt
 
 clean:
-	rm -rf $(VENV) .listmgr .pytest_cache .mypy_cache .ruff_cache $(TOOLS) $(AWSCLI) node_modules .serverless
+	rm -rf $(VENV) mutants .listmgr .pytest_cache .mypy_cache .ruff_cache $(TOOLS) $(AWSCLI) node_modules .serverless

@@ -16,15 +16,8 @@ from typing import Any
 import pytest
 
 from listmgr import config as configuration
-from tests.support.packaging import (
-    OSLS,
-    REQUIRED_PARAMS,
-    ROOT,
-    STAGE,
-    Packaged,
-    offline_environment,
-    osls,
-)
+from tests.support.aws import ROOT
+from tests.support.packaging import OSLS, REQUIRED_PARAMS, STAGE, Packaged, offline_environment, osls
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,9 @@ import pytest
 from artifact.compile_bytecode import find_python
 from shared.settings import Settings
 from shared.stream.connectors.aws import worst_case_seconds
+from tests.support.aws import ROOT
 from tests.support.grants import FUNCTIONS
-from tests.support.packaging import ROOT, Packaged, osls, resources_of_type
+from tests.support.packaging import Packaged, osls, resources_of_type
 
 SECRETS = {"ArchiveSecret": "ArchiveSecretArn", "ApiKeysSecret": "ApiKeysSecretArn"}
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.aws import ROOT
 from tests.support.grants import TRACING, grants, on
-from tests.support.packaging import OSLS, ROOT, cfn_lint_findings, checkov_findings, resources_of_type, run
+from tests.support.packaging import OSLS, cfn_lint_findings, checkov_findings, resources_of_type, run
 
 EXAMPLE = ROOT / "examples" / "leaderboard"
 SAME_STAGE_STREAM = (

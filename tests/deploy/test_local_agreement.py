@@ -11,8 +11,8 @@ from listmgr.functions import functions_of
 from listmgr.mappings.sources import StreamSource, sources_of
 from listmgr.resources import LOCAL_TYPES
 from services.api.auth import KeyRing
-from tests.support.aws import Deployed
-from tests.support.packaging import ROOT, STAGE, Packaged, resources_of_type
+from tests.support.aws import ROOT, Deployed
+from tests.support.packaging import STAGE, Packaged, resources_of_type
 
 DYNAMODB_STREAM_RETENTION_HOURS = 24
 

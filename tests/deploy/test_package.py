@@ -6,7 +6,8 @@ import re
 import sys
 from pathlib import Path
 
-from tests.support.packaging import ROOT, Packaged
+from tests.support.aws import ROOT
+from tests.support.packaging import Packaged
 
 # Lambda's limits for a .zip function: 50 MB uploaded directly, 250 MB unzipped (osls uploads
 # through S3, so only the second binds; staying under both leaves every way of deploying open).

@@ -1,8 +1,11 @@
 """The listener wired to moto and a real archive, driven with Lambda-shaped Kinesis events."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import pytest
 
 from services.listener.handler import listener
 from shared.events.codec import loads
@@ -12,7 +15,7 @@ from shared.stream.connectors.archive import Archive
 from shared.stream.connectors.dynamodb import DynamoListStore
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_kinesis
-from shared.stream.flavors.materialize import MaterializeOptions
+from shared.stream.flavors.materialize import ArchiveLog, MaterializeOptions
 from tests.support.aws import Deployed
 
 TAGS: dict[str, str | int] = {
@@ -33,24 +36,35 @@ class Harness:
     def run(
         self,
         event: dict[str, Any],
-        archive: Archive | None = None,
+        archive: ArchiveLog | None = None,
         store: DynamoListStore | None = None,
         sleep: Any = lambda _: None,
     ) -> dict[str, Any]:
         options = MaterializeOptions(store=store or self.store, archive=archive or self.archive, sleep=sleep)
         return batch_response(listener(options, self.stream, TAGS)(from_kinesis(event)))
 
-    def deliver(self, records: list[dict[str, Any]]) -> int:
+    def deliver(
+        self,
+        records: list[dict[str, Any]],
+        archive: ArchiveLog | None = None,
+        after_failure: Callable[[int], None] = lambda _: None,
+        max_deliveries: int = 100,
+    ) -> int:
         """Delivers `records` the way an event source mapping does: after a partial failure,
-        again from the first failed record. Returns how many deliveries it took."""
+        again from the first failed record. Returns how many deliveries it took.
+        `after_failure(deliveries)` runs after each failed one (a test moves its fault on there);
+        more than `max_deliveries` is a failure, so a fault that never passes cannot hang a test."""
         deliveries = 0
         while records:
+            if deliveries == max_deliveries:
+                pytest.fail(f"{len(records)} records still failing after {deliveries} deliveries")
             deliveries += 1
-            failures = self.run({"Records": records}, sleep=time.sleep)["batchItemFailures"]
+            failures = self.run({"Records": records}, archive=archive, sleep=time.sleep)["batchItemFailures"]
             if not failures:
                 return deliveries
             numbers = [record["kinesis"]["sequenceNumber"] for record in records]
             records = records[numbers.index(failures[0]["itemIdentifier"]) :]
+            after_failure(deliveries)
         return deliveries
 
     def aggregate(self, title: str) -> dict[str, Any] | None:

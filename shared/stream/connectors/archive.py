@@ -1,7 +1,8 @@
 """The archive: one row per accepted record, in MySQL (pymysql) or SQLite.
 
 `LISTMGR_ARCHIVE_URL` picks the database: `sqlite:///relative/path.db`, `sqlite:////absolute.db`
-or `mysql://user:password@host:port/db`. In AWS the password is not in the URL: it comes from the
+or `mysql://user:password@host:port/db`, optionally with `?connect_timeout=S&read_timeout=S&write_timeout=S`
+(seconds; MYSQL_TIMEOUTS are the defaults). In AWS the password is not in the URL: it comes from the
 Secrets Manager secret the function is given (see `archive_from_settings`).
 
 An id's scope is the user list it targets, so the primary key is (title, user_name, id): a record
@@ -17,6 +18,7 @@ columns (NO PAD on MariaDB and MySQL 8 alike, where `utf8mb4_bin` is PAD SPACE o
 them by their UTF-8 bytes, which is the order of their code points, as Python orders strings.
 """
 
+import math
 import sqlite3
 import threading
 import time
@@ -25,7 +27,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pymysql
 
@@ -309,6 +311,15 @@ class Archive:
             cursor.execute("SELECT 1")
             cursor.fetchall()
 
+    def connection_id(self) -> int | None:
+        """The server's id of this archive's connection (MySQL's CONNECTION_ID(), what `KILL`
+        names), None on SQLite: lets an operator or an outage test find it in the process list."""
+        if self.dialect is not MYSQL:
+            return None
+        with self._cursor() as cursor:
+            cursor.execute("SELECT CONNECTION_ID()")
+            return int(cursor.fetchone()[0])
+
     def count(self) -> int:
         with self._cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM archive")
@@ -413,7 +424,8 @@ def open_archive(url: str, password: str | None = None) -> Archive:
             "database": database,
         }
         describe = f"mysql://{settings['user']}@{settings['host']}:{settings['port']}/{settings['database']}"
-        return Archive(MYSQL, lambda: _connect_mysql(settings), describe)
+        timeouts = mysql_timeouts(parts.query)
+        return Archive(MYSQL, lambda: _connect_mysql(settings, timeouts), describe)
     raise ValueError(
         f"unsupported archive URL {url!r}: use sqlite:///path or mysql://user:password@host:port/db"
     )
@@ -426,8 +438,35 @@ def _connect_sqlite(path: Path) -> Connection:
     return connection
 
 
-def _connect_mysql(settings: dict[str, Any]) -> Connection:
-    options = {"charset": "utf8mb4", "connect_timeout": 5, "read_timeout": 30, "write_timeout": 30}
+MYSQL_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 20.0, "write_timeout": 20.0}
+"""Seconds. Every one bounded: a server that stops answering without closing (a network
+partition, a dropped route) must fail the batch as ArchiveUnavailable, to be retried, not hang the
+listener until Lambda kills it without a partial batch response. pymysql's connect_timeout covers
+the TCP connect only: the server's greeting, every reply and a statement waiting on a lock wait
+read_timeout. A blackholed connection costs its ping, then the reconnect (connect and greeting):
+2 x read_timeout + connect_timeout, under the listener's 60 s function timeout (with 30 s reads it
+was 65 s)."""
+
+
+def mysql_timeouts(query: str) -> dict[str, float]:
+    """MYSQL_TIMEOUTS with what the URL's query overrides; anything else there is an error."""
+    timeouts = dict(MYSQL_TIMEOUTS)
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        try:
+            seconds = float(value) if name in timeouts else 0.0
+        except ValueError:
+            seconds = 0.0
+        if not 0 < seconds < math.inf:
+            raise ValueError(
+                f"unsupported archive URL option {name}={value!r}: use {', '.join(MYSQL_TIMEOUTS)} "
+                "with a positive number of seconds"
+            )
+        timeouts[name] = seconds
+    return timeouts
+
+
+def _connect_mysql(settings: dict[str, Any], timeouts: dict[str, float]) -> Connection:
+    options: dict[str, Any] = {"charset": "utf8mb4", **timeouts}
     try:
         connection: Connection = pymysql.connect(**settings, **options)
     except pymysql.err.OperationalError as error:
