@@ -27,7 +27,9 @@ class Envelope(BaseModel):
 
     id: EventId = Field(description="Unique and deterministic: the same change always has the same id.")
     type: str
-    timestamp: int = Field(ge=0, description="Epoch milliseconds of the change.")
+    # Strict: a string or a fraction is no timestamp (DESIGN.md makes a non-integer a fault),
+    # where the lax default would read "1700000000000" as a number.
+    timestamp: int = Field(ge=0, strict=True, description="Epoch milliseconds of the change.")
     partitionKey: str | None = Field(
         default=None, min_length=1, max_length=256, description="Keeps the events of one list in order."
     )
