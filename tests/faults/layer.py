@@ -43,6 +43,9 @@ class Faults:
     rate: float = 0.1
     """The chance that any one call (or, for PutRecords and commits, any one record or title)
     fails."""
+    overrides: dict[str, float] = field(default_factory=dict)
+    """Rates by the start of a kind ("stream."): PutRecords refused often enough that the
+    publisher's attempts run out, without every other call failing as often."""
     enabled: bool = True
     injected: Counter[str] = field(default_factory=Counter)
     """How many failures of each kind were injected, for the figures of docs/reliability.md."""
@@ -53,7 +56,8 @@ class Faults:
     def roll(self, kind: str) -> bool:
         """Whether to fail here. The draw happens whatever `enabled` says, so switching faults off
         and on again never shifts the sequence of later draws."""
-        hit = self.random.random() < self.rate
+        rate = next((r for prefix, r in self.overrides.items() if kind.startswith(prefix)), self.rate)
+        hit = self.random.random() < rate
         if hit and self.enabled:
             self.injected[kind] += 1
             return True

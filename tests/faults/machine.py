@@ -35,6 +35,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from hypothesis import Phase
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -71,6 +72,11 @@ every wrong-type submission (rejected whatever the order, since its list never c
 KEYS = ("xp", "XP", "xp ", "k\u00e9", "ke\u0301", "a|b", "#", "🔥", "k" * 128)
 TALLY_VALUES = tuple(Decimal(v) for v in ("1", "5", "-3", "0.1", "0.2", "-0.7"))
 
+# Mostly a couple of names, so changes of one list meet (across lanes, in one batch, around a
+# failed commit); sometimes any of them, so look-alike names meet too.
+users = st.sampled_from(USERS[:2]) | st.sampled_from(USERS)
+tally_titles = st.sampled_from(TALLY_TITLES[:1]) | st.sampled_from(TALLY_TITLES)
+rank_titles = st.sampled_from(RANK_TITLES[:1]) | st.sampled_from(RANK_TITLES)
 tally_entries = st.dictionaries(st.sampled_from(KEYS), st.sampled_from(TALLY_VALUES), min_size=1, max_size=4)
 rank_entries = st.dictionaries(st.sampled_from(KEYS), st.integers(1, 5), min_size=1, max_size=4)
 
@@ -184,6 +190,14 @@ class Figures:
         )
 
 
+def phases() -> tuple[Phase, ...]:
+    """Every phase; without shrinking when LISTMGR_PROOF_SHRINK=0 (mutation testing: a failure
+    found is all that counts, and shrinking a stateful run takes minutes)."""
+    if os.environ.get("LISTMGR_PROOF_SHRINK") == "0":
+        return tuple(phase for phase in Phase if phase is not Phase.shrink)
+    return tuple(Phase)
+
+
 def examples(small: int, full: int) -> int:
     """`small` in `make test`; `full` with LISTMGR_PROOF=full (make proof-full)."""
     return full if os.environ.get("LISTMGR_PROOF") == "full" else small
@@ -198,9 +212,13 @@ class ListenerMachine(RuleBasedStateMachine):
     def ports(self) -> Ports:
         raise NotImplementedError
 
-    @initialize(seed=st.integers(0, 2**32 - 1), rate=st.sampled_from([0.0, 0.05, 0.15, 0.3]))
-    def start(self, seed: int, rate: float) -> None:
-        self.faults = Faults(seed, rate)
+    @initialize(
+        seed=st.integers(0, 2**32 - 1),
+        rate=st.sampled_from([0.0, 0.05, 0.15, 0.3]),
+        stream_rate=st.sampled_from([None, None, 0.6]),
+    )
+    def start(self, seed: int, rate: float, stream_rate: float | None) -> None:
+        self.faults = Faults(seed, rate, {} if stream_rate is None else {"stream.": stream_rate})
         self.wired = self.ports()
         self.store = FaultyStore(self.wired.store, self.faults)
         self.archive = FaultyArchive(self.wired.archive, self.faults, self.wired.close_archive)
@@ -302,8 +320,8 @@ class ListenerMachine(RuleBasedStateMachine):
         return self.tally_lane.setdefault((title, user), drawn)
 
     @rule(
-        title=st.sampled_from(TALLY_TITLES),
-        user=st.sampled_from(USERS),
+        title=tally_titles,
+        user=users,
         entries=tally_entries,
         lane=st.integers(0, 1),
         reuse=st.booleans(),
@@ -315,8 +333,8 @@ class ListenerMachine(RuleBasedStateMachine):
         )
 
     @rule(
-        title=st.sampled_from(RANK_TITLES),
-        user=st.sampled_from(USERS),
+        title=rank_titles,
+        user=users,
         entries=rank_entries,
         lane=st.integers(0, 1),
         reuse=st.booleans(),
@@ -326,9 +344,7 @@ class ListenerMachine(RuleBasedStateMachine):
         change = Change("rank", title, user, exact, self._tick())
         self._send(change, lane, self._foreign_id(title, user) if reuse else None)
 
-    @rule(
-        title=st.sampled_from(TALLY_TITLES + RANK_TITLES), user=st.sampled_from(USERS), lane=st.integers(0, 1)
-    )
+    @rule(title=tally_titles | rank_titles, user=users, lane=st.integers(0, 1))
     def delete(self, title: str, user: str, lane: int) -> None:
         change = Change("delete", title, user, {}, self._tick())
         if title in TALLY_TITLES:
@@ -525,6 +541,10 @@ class ListenerMachine(RuleBasedStateMachine):
                 assert outcome.status in ("applied", "superseded"), (ref, outcome)
             if outcome.status == "applied":
                 applied.add(ref)
+        # Counted before they are asserted, so a failing run's figures say how far off it was.
+        figures = type(self).figures
+        figures.lost += len(applied - set(archived))
+        figures.double_counted += len(set(archived) - applied)
         assert set(archived) == applied, (
             f"archived but not applied: {sorted(set(archived) - applied)}; "
             f"applied but not archived: {sorted(applied - set(archived))}"

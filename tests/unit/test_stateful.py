@@ -11,7 +11,7 @@ from shared.events.codec import loads
 from shared.lists.memory import MemoryListStore
 from shared.stream.connectors.archive import ArchivedRecord
 from tests.fakes import FakeArchive, FakeStream
-from tests.faults.machine import Figures, ListenerMachine, Ports, examples
+from tests.faults.machine import Figures, ListenerMachine, Ports, examples, phases
 
 
 class OrderedArchive(FakeArchive):
@@ -39,7 +39,8 @@ class InMemory(ListenerMachine):
 
 
 InMemory.TestCase.settings = settings(
-    max_examples=examples(150, 3000),
+    max_examples=examples(100, 3000),
+    phases=phases(),
     stateful_step_count=examples(40, 80),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
