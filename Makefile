@@ -14,7 +14,7 @@ AWSCLI_STAMP := $(AWSCLI)/.installed
 # `osls package` calls no AWS API; these keep it from picking up real credentials all the same.
 OFFLINE_AWS := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline
 
-.PHONY: run test check lint unit integration e2e bench schemas package tools clean
+.PHONY: run test check lint unit integration e2e bench schemas package tools clean proof proof-full
 
 $(STAMP): pyproject.toml requirements.txt
 	@echo "listmgr: installing the project into $(VENV) (first run, or dependencies changed; a few minutes)"
@@ -46,6 +46,18 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/pytest -q tests/e2e
+
+# The proof of the guarantees (docs/reliability.md): the stateful property test with seeded faults,
+# in memory and on moto with SQLite and MariaDB archives, and the malformed-record corpus. `make
+# test` runs them at the small scale too; proof-full runs them at full scale (minutes).
+PROOF_TESTS := tests/unit/test_stateful.py tests/unit/test_malformed_corpus.py \
+	tests/unit/test_found_by_proof.py tests/integration/test_stateful_moto.py
+
+proof: $(STAMP)
+	$(BIN)/pytest -q -s $(PROOF_TESTS)
+
+proof-full: $(STAMP)
+	LISTMGR_PROOF=full $(BIN)/pytest -q -s $(PROOF_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
