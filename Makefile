@@ -50,7 +50,7 @@ e2e: $(STAMP)
 # The proof of the guarantees (docs/reliability.md): the stateful property test with seeded faults,
 # in memory and on moto with SQLite and MariaDB archives, and the malformed-record corpus. `make
 # test` runs them at the small scale too; proof-full runs them at full scale (minutes).
-PROOF_TESTS := tests/unit/test_stateful.py tests/unit/test_malformed_corpus.py \
+PROOF_TESTS := tests/unit/test_fault_layer.py tests/unit/test_stateful.py tests/unit/test_malformed_corpus.py \
 	tests/unit/test_found_by_proof.py tests/integration/test_stateful_moto.py
 
 proof: $(STAMP)
