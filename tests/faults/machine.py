@@ -159,6 +159,9 @@ class Ports:
     published: Callable[[], list[dict[str, Any]]]
     """The fault events this run put on the stream."""
     close_archive: Callable[[], None] | None = None
+    before_check: Callable[[], None] = lambda: None
+    """Runs once the lanes drained, before the end state is read (a connection the fault layer
+    closed after the last statement is found dead there, not in the checks' own reads)."""
 
 
 @dataclass
@@ -501,6 +504,7 @@ class ListenerMachine(RuleBasedStateMachine):
         return lists
 
     def _check(self) -> None:
+        self.wired.before_check()
         effective = self._effective()
         model = self._model(effective)
         store = self.wired.store
