@@ -14,7 +14,7 @@ AWSCLI_STAMP := $(AWSCLI)/.installed
 # `osls package` calls no AWS API; these keep it from picking up real credentials all the same.
 OFFLINE_AWS := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline
 
-.PHONY: run test check lint unit integration e2e bench soak mutation schemas package lock tools clean
+.PHONY: run test check lint unit integration e2e bench soak mutation proof proof-full schemas package lock tools clean
 
 $(STAMP): pyproject.toml requirements.txt
 	@echo "listmgr: installing the project into $(VENV) (first run, or dependencies changed; a few minutes)"
@@ -47,12 +47,24 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest -q tests/e2e
 
+# The proof of the guarantees (docs/reliability.md): the stateful property test with seeded faults,
+# in memory and on moto with SQLite and MariaDB archives, and the malformed-record corpus. `make
+# test` runs them at the small scale too; proof-full runs them at full scale (minutes).
+PROOF_TESTS := tests/unit/test_fault_layer.py tests/unit/test_stateful.py tests/unit/test_malformed_corpus.py \
+	tests/unit/test_found_by_proof.py tests/integration/test_stateful_moto.py
+
+proof: $(STAMP)
+	$(BIN)/pytest -q -s $(PROOF_TESTS)
+
+proof-full: $(STAMP)
+	LISTMGR_PROOF=full $(BIN)/pytest -q -s $(PROOF_TESTS)
+
 # Every figure against its baseline into bench/results.json (docs/benchmarks.md); about 15 minutes.
 # `python -m bench --parts stack` reruns one part and keeps the others' figures.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-# The outage and soak scenarios at full size (docs/reliability-outage.md); `make test` runs them
+# The outage and soak scenarios at full size (docs/reliability.md); `make test` runs them
 # small. Figures (records, faults, time, records/s, peak RSS) are printed, not asserted.
 SOAK_RECORDS ?= 100000
 OUTAGE_RECORDS ?= 2000

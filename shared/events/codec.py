@@ -1,6 +1,8 @@
 """JSON in and out with exact numbers.
 
-Numbers are parsed as Decimal (never float), NaN and Infinity are refused, and on the way out a
+Numbers are parsed as Decimal (never float), NaN and Infinity are refused, an object with the same
+key twice is refused (which of the two values counts is up to each parser, so the document means
+different things to different readers: DESIGN.md makes it a fault), and on the way out a
 number is written as an integer where integral and as its exact decimal otherwise: 108.5, 0.3,
 never "108.5" and never 0.30000000000000004.
 """
@@ -22,9 +24,22 @@ def _refuse_constant(name: str) -> Any:
     raise NotJson(f"{name} is not a finite number")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}")
+            seen.add(key)
+    return document
+
+
 def loads(text: str | bytes) -> Any:
     try:
-        return simplejson.loads(text, use_decimal=True, parse_constant=_refuse_constant)
+        return simplejson.loads(
+            text, use_decimal=True, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys
+        )
     except simplejson.JSONDecodeError as error:
         raise NotJson(f"not valid JSON: {error}") from error
     except RecursionError as error:

@@ -16,10 +16,19 @@ def describe(error: ValidationError) -> str:
     """'update.entries.xp: must be a number; update.user: String should have at least 1 character'"""
     parts = []
     for problem in error.errors(include_url=False):
-        where = ".".join(str(step) for step in problem["loc"]) or "document"
+        where = ".".join(_shortened(str(step)) for step in problem["loc"]) or "document"
         message = problem["msg"].removeprefix("Value error, ")
         parts.append(f"{where}: {message}")
     return "; ".join(parts)
+
+
+def _shortened(step: str) -> str:
+    # A location names the offending key, which may be what is wrong with it (a 1 MiB key): the
+    # reason must stay readable and small enough to publish in a fault event.
+    return step if len(step) <= MAX_STEP_CHARS else step[: MAX_STEP_CHARS - 1] + "…"
+
+
+MAX_STEP_CHARS = 64
 
 
 def parse_event(document: Any) -> Envelope:

@@ -22,6 +22,12 @@ from shared.stream.unit_of_work import UnitOfWork
 FAULT_IDS = uuid.UUID("3f0b3c55-1d6a-4c0e-9a51-6f6c2b7a9e10")
 """The UUIDv5 namespace of fault event ids."""
 _ENVELOPE_ALLOWANCE = 64 * 1024
+MAX_REASON_CHARS = 4096
+"""A reason quotes what it found wrong, which may be as large as the record (a 1 MiB key is in
+the location of its schema violation): cut there, the fault event always fits the envelope
+allowance and Kinesis's 1 MiB, where a fault event too large to publish would fail its record on
+every retry and block its shard."""
+MAX_ID_CHARS = 256
 
 
 def now_ms() -> int:
@@ -52,7 +58,9 @@ def fault_event(
     kinesis = kinesis if isinstance(kinesis, Mapping) else {}
     data = kinesis.get("data")
     data = data if isinstance(data, str) else ""
-    reason = unit.fault or "unknown"
+    reason = _publishable(unit.fault or "unknown")
+    if len(reason) > MAX_REASON_CHARS:
+        reason = reason[: MAX_REASON_CHARS - 1] + "…"
     if len(data) > MAX_RECORD_BYTES - _ENVELOPE_ALLOWANCE:
         reason += (
             " (data left out: too large to publish again; read it from the stream at this sequence number)"
@@ -76,8 +84,22 @@ def fault_event(
     }
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _text(value: Any, limit: int = MAX_ID_CHARS) -> str | None:
+    """`value` if it is a string fit to stand for an id: an event's own id may be the very thing
+    wrong with it (1 MiB long, or a lone surrogate that no UTF-8 can carry)."""
+    if not isinstance(value, str) or not 0 < len(value) <= limit:
+        return None
+    return value if _publishable(value) == value else None
+
+
+def _publishable(text: str) -> str:
+    """`text` as UTF-8 can carry it: a lone surrogate (JSON's "\\ud800") as its escape. Encoding
+    the fault event must never fail, or the record fails on every retry and blocks its shard."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode()
+    return text
 
 
 def _is_number(value: Any) -> bool:

@@ -1,7 +1,7 @@
 """The edges mutation testing found untested in the pure core: limits at their exact bounds, the
 constants the guarantees rest on, and the byte-exact output byte limits are measured on.
 
-Each test names the mistake it catches; docs/reliability-outage.md lists the mutants left alive."""
+Each test names the mistake it catches; docs/reliability.md lists the mutants left alive."""
 
 from dataclasses import replace
 from decimal import Decimal

@@ -1,0 +1,1 @@
+"""Fault injection over every port of the listener, for the stateful property tests."""
