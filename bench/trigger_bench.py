@@ -3,13 +3,17 @@ PutRecord per event (the same events)."""
 
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from bench.listener_bench import TAGS, create_stream
 from bench.results import Figure, cost
 from services.trigger.rules import RULES
 from shared.events.testing import dynamodb_record
+from shared.lists.coalesce import Slot
+from shared.lists.user_list import UserList
 from shared.stream.batch import batch_response
+from shared.stream.connectors.dynamodb import layout
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
@@ -26,17 +30,9 @@ class _Null:
 def table_changes() -> dict[str, Any]:
     changes = []
     for n in range(CHANGES):
-        item = {
-            "pk": f"L#title {n % 20}",
-            "sk": f"U#user {n}",
-            "kind": "user-list",
-            "title": f"title {n % 20}",
-            "user": f"user {n}",
-            "type": "tally",
-            "entries": {"xp": n},
-            "updatedAt": n,
-            "version": 1,
-        }
+        title, user = f"title {n % 20}", f"user {n}"
+        user_list = UserList(title, user, "tally", {"xp": Decimal(n)}, n)
+        item = layout.user_list_item(title, user, Slot(user_list), 1, 0)
         changes.append(
             dynamodb_record("INSERT", {"pk": item["pk"], "sk": item["sk"]}, new=item, sequence_number=n + 1)
         )

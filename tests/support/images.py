@@ -4,6 +4,8 @@ from decimal import Decimal
 from typing import Any
 
 from shared.events.testing import dynamodb_record
+from shared.lists.coalesce import Slot
+from shared.lists.user_list import UserList
 from shared.stream.connectors.dynamodb import layout
 
 
@@ -24,24 +26,13 @@ def created(title: str, user: str) -> dict[str, Any]:
 
 # A user list of the layout that carried its ids in `seen` (the trigger must never publish them).
 def user_list(version: int, entries: dict[str, int] | None = None, deleted: bool = False) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "pk": "L#stats",
-        "sk": "U#bill",
-        "kind": "user-list",
-        "title": "stats",
-        "user": "bill",
-        "version": version,
-        "seen": {"1": {b"12345678"}},
-    }
-    if deleted:
-        item.update(deleted=True, expiresAt=99)
-    else:
-        item.update(
-            type="tally",
-            entries={k: Decimal(v) for k, v in (entries or {}).items()},
-            updatedAt=1000 + version,
-        )
-    return item
+    """bill's list under "stats" as an item of the earlier layout holds it: with its `seen` ids."""
+    live = None
+    if not deleted:
+        values = {key: Decimal(value) for key, value in (entries or {}).items()}
+        live = UserList("stats", "bill", "tally", values, 1000 + version)
+    legacy = layout.Legacy({1: frozenset({b"12345678"})}, {})
+    return layout.user_list_item("stats", "bill", Slot(live), version, 99, legacy)
 
 
-KEYS_BILL = {"pk": "L#stats", "sk": "U#bill"}
+KEYS_BILL = layout.as_key(layout.user_list_key("stats", "bill"))

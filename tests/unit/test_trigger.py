@@ -7,7 +7,9 @@ from services.trigger.rules import RULES
 from shared.events.codec import loads
 from shared.events.partition import partition_key
 from shared.events.testing import dynamodb_record
+from shared.lists.aggregate import Aggregate
 from shared.stream.batch import batch_response
+from shared.stream.connectors.dynamodb import layout
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.publish import PublishOptions
@@ -24,29 +26,15 @@ TAGS: dict[str, str | int] = {
 
 
 def aggregate(version: int, sums: dict[str, int] | None = None, users: int = 1) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "pk": "L#movies",
-        "sk": "A",
-        "kind": "aggregate",
-        "title": "movies",
-        "version": version,
-    }
-    if sums is None:
-        item["deleted"] = True
-    else:
-        item.update(
-            type="rank",
-            entries={k: Decimal(v) for k, v in sums.items()},
-            counts={k: 1 for k in sums},
-            users=users,
-            updatedAt=5,
-            gsi1pk="T",
-            gsi1sk="movies",
-        )
-    return item
+    """The aggregate item of "movies" as the table holds it; a tombstone without `sums`."""
+    live = None
+    if sums is not None:
+        entries = {key: Decimal(value) for key, value in sums.items()}
+        live = Aggregate("movies", "rank", entries, dict.fromkeys(sums, 1), users, 5)
+    return layout.aggregate_item("movies", live, version)
 
 
-KEYS_MOVIES = {"pk": "L#movies", "sk": "A"}
+KEYS_MOVIES = layout.as_key(layout.aggregate_key("movies"))
 
 
 def run(
