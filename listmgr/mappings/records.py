@@ -8,10 +8,10 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from listmgr.config import LOCAL_ACCOUNT
+from shared.stream.lambda_records import binary_as_base64, epoch
 
 KINESIS = "kinesis"
 DYNAMODB = "dynamodb"
@@ -59,7 +59,7 @@ def from_kinesis(record: Mapping[str, Any], shard_id: str, stream_arn: str, regi
 
 
 def from_dynamodb(record: Mapping[str, Any], shard_id: str, stream_arn: str, region: str) -> StreamRecord:
-    change = _with_binary_as_base64(record["dynamodb"])
+    change = binary_as_base64(record["dynamodb"])
     change["ApproximateCreationDateTime"] = epoch(change["ApproximateCreationDateTime"])
     event_record = {
         "eventID": record["eventID"],
@@ -82,18 +82,3 @@ def _stream_record(
 ) -> StreamRecord:
     size = len(json.dumps(event_record, separators=(",", ":")))
     return StreamRecord(shard_id, sequence, arrival, partition_key, event_record, size)
-
-
-def _with_binary_as_base64(value: Any) -> Any:
-    """boto3 decodes B and BS attribute values to bytes; Lambda's event carries them in base64."""
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if isinstance(value, Mapping):
-        return {key: _with_binary_as_base64(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_with_binary_as_base64(item) for item in value]
-    return value
-
-
-def epoch(value: Any) -> float:
-    return value.timestamp() if isinstance(value, datetime) else float(value)

@@ -8,8 +8,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from listmgr.mappings.records import KINESIS, StreamRecord, epoch, from_dynamodb, from_kinesis
+from listmgr.mappings.records import KINESIS, StreamRecord, from_dynamodb, from_kinesis
 from listmgr.mappings.sources import StreamSource
+from shared.stream.lambda_records import epoch
 
 DYNAMODB_STREAM_RETENTION = 24 * 3600.0
 

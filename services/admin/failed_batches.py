@@ -11,10 +11,11 @@ import base64
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from shared.stream.lambda_records import binary_as_base64, epoch
 
 KINESIS, DYNAMODB = "kinesis", "dynamodb"
 BATCH_INFO = {"KinesisBatchInfo": KINESIS, "DDBStreamBatchInfo": DYNAMODB}
@@ -151,7 +152,7 @@ def kinesis_event_record(record: Mapping[str, Any], batch: FailedBatch, region: 
             "partitionKey": record["PartitionKey"],
             "sequenceNumber": sequence,
             "data": base64.b64encode(record["Data"]).decode(),
-            "approximateArrivalTimestamp": _epoch(record["ApproximateArrivalTimestamp"]),
+            "approximateArrivalTimestamp": epoch(record["ApproximateArrivalTimestamp"]),
         },
         "eventSource": "aws:kinesis",
         "eventVersion": "1.0",
@@ -187,8 +188,8 @@ def _dynamodb_records(batch: FailedBatch, streams: Any, region: str) -> Iterator
 def dynamodb_event_record(record: Mapping[str, Any], batch: FailedBatch, region: str) -> dict[str, Any]:
     """A DynamoDB Streams GetRecords record as Lambda puts it in an event: times in epoch
     seconds, binary values in base64."""
-    change = _binary_as_base64(record["dynamodb"])
-    change["ApproximateCreationDateTime"] = _epoch(change["ApproximateCreationDateTime"])
+    change = binary_as_base64(record["dynamodb"])
+    change["ApproximateCreationDateTime"] = epoch(change["ApproximateCreationDateTime"])
     return {
         "eventID": record["eventID"],
         "eventName": record["eventName"],
@@ -198,20 +199,6 @@ def dynamodb_event_record(record: Mapping[str, Any], batch: FailedBatch, region:
         "dynamodb": change,
         "eventSourceARN": batch.stream_arn,
     }
-
-
-def _binary_as_base64(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if isinstance(value, Mapping):
-        return {key: _binary_as_base64(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_binary_as_base64(item) for item in value]
-    return value
-
-
-def _epoch(value: Any) -> float:
-    return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
 def describe(batch: FailedBatch) -> dict[str, Any]:

@@ -8,10 +8,9 @@ from functools import cache
 from typing import Any
 
 from services.listener.rules import RULES
-from shared import bootstrap, logs, metrics, tracing
+from shared import bootstrap, logs, tracing
 from shared.settings import Settings
 from shared.stream import observe
-from shared.stream.batch import batch_response
 from shared.stream.decoders import from_kinesis
 from shared.stream.faults import publish_faults
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
@@ -51,25 +50,8 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
         "region": settings.region,
         "functionname": getattr(context, "function_name", "listener"),
     }
-    with logs.invocation("listener", context, **observe.batch_context(decoded)):
-        try:
-            units = listener(options, stream, tags)(decoded)
-        except Exception:
-            duration_ms = (time.perf_counter() - started) * 1000
-            observe.report_raised("listener", settings.stage, decoded, duration_ms, received_ms)
-            raise
-        response = batch_response(units)
-        observe.report_batch(
-            "listener",
-            settings.stage,
-            units,
-            summary(units),
-            metrics.published_count(units, "fault"),
-            (time.perf_counter() - started) * 1000,
-            received_ms,
-            response,
-        )
-    return response
+    step = listener(options, stream, tags)
+    return observe.run_batch(OBSERVED, settings.stage, context, decoded, step, started, received_ms)
 
 
 def summary(units: list[UnitOfWork]) -> dict[str, int]:
@@ -87,3 +69,6 @@ def summary(units: list[UnitOfWork]) -> dict[str, int]:
         else:
             counts["ignored"] += 1
     return {"records": len(units), **counts}
+
+
+OBSERVED = observe.Observed("listener", "fault", summary)

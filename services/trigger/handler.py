@@ -8,10 +8,9 @@ from functools import cache
 from typing import Any
 
 from services.trigger.rules import RULES
-from shared import bootstrap, logs, metrics, tracing
+from shared import bootstrap, logs, tracing
 from shared.settings import Settings
 from shared.stream import observe
-from shared.stream.batch import batch_response
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
@@ -39,25 +38,8 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
         "region": settings.region,
         "functionname": getattr(context, "function_name", "trigger"),
     }
-    with logs.invocation("trigger", context, **observe.batch_context(decoded)):
-        try:
-            units = crud(RULES, CrudOptions(stream=stream, tags=tags))(decoded)
-        except Exception:
-            duration_ms = (time.perf_counter() - started) * 1000
-            observe.report_raised("trigger", settings.stage, decoded, duration_ms, received_ms)
-            raise
-        response = batch_response(units)
-        observe.report_batch(
-            "trigger",
-            settings.stage,
-            units,
-            summary(units),
-            metrics.published_count(units, "published"),
-            (time.perf_counter() - started) * 1000,
-            received_ms,
-            response,
-        )
-    return response
+    step = crud(RULES, CrudOptions(stream=stream, tags=tags))
+    return observe.run_batch(OBSERVED, settings.stage, context, decoded, step, started, received_ms)
 
 
 def summary(units: list[UnitOfWork]) -> dict[str, int]:
@@ -65,3 +47,6 @@ def summary(units: list[UnitOfWork]) -> dict[str, int]:
     failed = sum(1 for unit in units if unit.failed is not None)
     faults = sum(1 for unit in units if unit.fault is not None and unit.failed is None)
     return {"records": len(units), "faults": faults, "failed": failed}
+
+
+OBSERVED = observe.Observed("trigger", "published", summary)

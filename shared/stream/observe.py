@@ -10,10 +10,13 @@ A handler that raises reports with `report_raised` before it re-raises: the whol
 failed, so the failed-records alarm sees a crashing function too.
 """
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from shared import logs, metrics
+from shared.stream.batch import batch_response
 from shared.stream.unit_of_work import UnitOfWork
 
 
@@ -92,3 +95,46 @@ def report_raised(
         name, stage, outcomes, 0, duration_ms, metrics.iterator_age_ms(units, received_ms)
     )
     return metrics.emit([metric_set], round(received_ms))
+
+
+@dataclass(frozen=True)
+class Observed:
+    """How one stream function reports its batches."""
+
+    name: str
+    """The function's short name: log lines, the metrics' `function` dimension."""
+    published: str
+    """What its units carry when they put an event on the stream (`fault`, `published`)."""
+    summary: Callable[[list[UnitOfWork]], Mapping[str, int]]
+    """The batch's outcomes, counted."""
+
+
+def run_batch(
+    observed: Observed,
+    stage: str,
+    context: Any,
+    units: list[UnitOfWork],
+    step: Callable[[list[UnitOfWork]], list[UnitOfWork]],
+    started: float,
+    received_ms: float,
+) -> dict[str, Any]:
+    """The handler's body: `step` over the batch inside its log context, reported, and the batch
+    response; a step that raises is reported as a whole failed batch before it re-raises."""
+    with logs.invocation(observed.name, context, **batch_context(units)):
+        try:
+            done = step(units)
+        except Exception:
+            report_raised(observed.name, stage, units, (time.perf_counter() - started) * 1000, received_ms)
+            raise
+        response = batch_response(done)
+        report_batch(
+            observed.name,
+            stage,
+            done,
+            observed.summary(done),
+            metrics.published_count(done, observed.published),
+            (time.perf_counter() - started) * 1000,
+            received_ms,
+            response,
+        )
+    return response
