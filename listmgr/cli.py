@@ -1,6 +1,7 @@
 """The `listmgr` command line."""
 
 import argparse
+import logging
 import os
 import queue
 import signal
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from listmgr import commands, dlq, logbook
+from listmgr import commands, dlq, logbook, progress
 from listmgr.stack import Stack, StackError, StackOptions
 
 SIGNAL_LOOK = 0.25
@@ -79,6 +80,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="use this AWS endpoint (an external moto server, LocalStack) instead of starting moto; "
         "the stack's resources are created only if it does not exist there yet "
         "(default: start moto on --host:--aws-port)",
+    )
+    up.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also log every invocation of a mapping (records, outcome, duration, iterator age)",
+    )
+    up.add_argument(
+        "--progress",
+        choices=("auto", "live", "lines"),
+        default="auto",
+        help="how to show what each mapping does: refreshed in place (live), as log lines while "
+        "something moves (lines), or live on a terminal and lines otherwise (auto)",
+    )
+    up.add_argument(
+        "--progress-every",
+        type=float,
+        default=progress.LOG_EVERY,
+        metavar="SECONDS",
+        help="seconds between progress log lines (not in place; draining: at most "
+        f"{progress.DRAIN_LOG_EVERY:.0f})",
     )
     up.set_defaults(run=run_up)
 
@@ -163,18 +184,31 @@ def run_up(arguments: argparse.Namespace) -> int:
         signal.signal(signal_number, lambda number, _: signals.put(number))
     forced = threading.Event()
     commands.configure_logging()
+    if arguments.verbose:
+        logging.getLogger("listmgr.mapping").setLevel(logging.DEBUG)
     drained = False
+    shown: progress.Progress | None = None
     try:
         stack.start()
         print(commands.banner(stack.description, stack.resources), flush=True)
+        shown = _show_progress(stack, arguments.progress, arguments.progress_every)
         _wait_for(signals)
         threading.Thread(target=_force_on_next, args=(signals, forced), daemon=True, name="force").start()
         if not stack.refuse_writes():
-            say("some writes to the API did not end in time; draining without them")
-        say("draining: writes are refused now; delivering what was accepted (Ctrl-C again: stop at once)")
-        drained = stack.drain(forced, say)
+            say("some writes to the API did not end in time; draining without them", shown)
+        say(
+            "draining: writes are refused now; delivering what was accepted (Ctrl-C again: stop at once)",
+            shown,
+        )
+        shown.drain_started()
+        drained = stack.drain(forced)
+        shown.stop()
+        _hide(shown)
         say("drained: nothing is left to deliver" if drained else "stopping at once")
     finally:
+        if shown is not None:
+            shown.stop()
+            _hide(shown)
         stack.stop()
     saved = stack.saved
     if saved and (saved.records or saved.messages):
@@ -204,8 +238,38 @@ def _force_on_next(signals: "queue.SimpleQueue[int]", forced: threading.Event) -
     forced.set()
 
 
-def say(line: str) -> None:
-    print(f"listmgr: {line}", flush=True)
+def _show_progress(stack: Stack, how: str, every: float) -> progress.Progress:
+    """The display of the mappings, started; on a terminal, log lines go above it from now on."""
+    live = how == "live" or (how == "auto" and sys.stderr.isatty() and os.environ.get("TERM") != "dumb")
+    shown = progress.Progress(stack.mappings, stack.totals, sys.stderr, live, every=every)
+    if live:
+        root = logging.getLogger()
+        above = shown.handler()
+        for handler in root.handlers:
+            above.setFormatter(handler.formatter)
+            root.removeHandler(handler)
+        root.addHandler(above)
+    shown.start()
+    return shown
+
+
+def _hide(shown: progress.Progress) -> None:
+    """Log lines straight to stderr again once the display is gone."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, progress.Above) and handler.progress is shown:
+            root.removeHandler(handler)
+            fresh = logging.StreamHandler()
+            fresh.setFormatter(handler.formatter)
+            root.addHandler(fresh)
+
+
+def say(line: str, shown: progress.Progress | None = None) -> None:
+    """A line on stdout, or above the display while it is shown in place."""
+    if shown is not None and shown.live:
+        shown.say(f"listmgr: {line}")
+    else:
+        print(f"listmgr: {line}", flush=True)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,11 @@ The stack is drained once, after a moment at which no mapping had a record in fl
 mapping has read each of its shards to the newest record with a read asked after that moment,
 and none checkpointed anything since. A function writes only while its records are in flight,
 so such a read sees everything it wrote; if none of them found anything, nothing is left.
+While it waits, `listmgr up` goes on showing what each mapping does (listmgr/progress.py).
 """
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,20 +21,11 @@ from listmgr.mappings.mapping import Activity
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOK_EVERY = 0.2
 """Seconds between looks at the mappings while draining."""
-REPORT_EVERY = 2.0
-"""Seconds between progress lines while records are in flight."""
-
-
-class Named(Protocol):
-    @property
-    def key(self) -> str: ...
 
 
 class Drainable(Protocol):
     """What the drain watches of an event source mapping."""
 
-    @property
-    def function(self) -> Named: ...
     def activity(self) -> Activity: ...
     def clock(self) -> float: ...
 
@@ -94,24 +85,15 @@ class _Quiet:
     clocks: tuple[float, ...]
 
 
-def drain(
-    mappings: Sequence[Drainable],
-    forced: threading.Event,
-    report: Callable[[str], None],
-) -> bool:
+def drain(mappings: Sequence[Drainable], forced: threading.Event) -> bool:
     """Waits until nothing moves any more (True) or until `forced` is set (False)."""
     quiet: _Quiet | None = None
-    reported = 0.0
     while True:
         activity = [mapping.activity() for mapping in mappings]
-        in_flight = sum(item.in_flight for item in activity)
         if forced.is_set():
             return False
-        if in_flight:
+        if any(item.in_flight for item in activity):
             quiet = None
-            if time.monotonic() - reported >= REPORT_EVERY:
-                report(f"draining: {_describe(mappings, activity)}")
-                reported = time.monotonic()
         else:
             checkpointed = tuple(item.checkpointed for item in activity)
             if quiet is not None and quiet.checkpointed == checkpointed and _read_since(activity, quiet):
@@ -123,12 +105,3 @@ def drain(
 
 def _read_since(activity: Sequence[Activity], quiet: _Quiet) -> bool:
     return all(item.read_up_to >= moment for item, moment in zip(activity, quiet.clocks, strict=True))
-
-
-def _describe(mappings: Sequence[Drainable], activity: Sequence[Activity]) -> str:
-    parts = [
-        f"{mapping.function.key} {item.in_flight}"
-        for mapping, item in zip(mappings, activity, strict=True)
-        if item.in_flight
-    ]
-    return f"{sum(item.in_flight for item in activity)} records in flight ({', '.join(parts)})"

@@ -15,7 +15,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,6 +24,7 @@ from shared import logs
 
 _function: contextvars.ContextVar[str | None] = contextvars.ContextVar("listmgr_function", default=None)
 POLL_SECONDS = 0.25
+MetricsSink = Callable[[str, Mapping[str, Any]], None]
 
 
 @contextmanager
@@ -50,9 +51,11 @@ class Logbook(logging.Handler):
     """Appends each line to its function's file; a line written outside any invocation goes to
     stderr, where someone will see it."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, on_metrics: "MetricsSink | None" = None) -> None:
+        """`on_metrics` is handed each EMF document a function writes, with the function's key."""
         super().__init__()
         self.folder = folder
+        self.on_metrics = on_metrics
         self.setFormatter(logs.JsonLines())
         self._files: dict[str, TextIO] = {}
         self._files_lock = threading.Lock()
@@ -65,6 +68,9 @@ class Logbook(logging.Handler):
                 sys.stderr.write(line)
                 return
             self._file(function).write(line)
+            document = getattr(record, "document", None)
+            if self.on_metrics is not None and isinstance(document, Mapping) and "_aws" in document:
+                self.on_metrics(function, document)
         except Exception:
             self.handleError(record)
 
@@ -87,13 +93,13 @@ class Logbook(logging.Handler):
         super().close()
 
 
-def install(folder: Path) -> Callable[[], None]:
+def install(folder: Path, on_metrics: "MetricsSink | None" = None) -> Callable[[], None]:
     """Routes the function logger to files under `folder` instead of stdout; returns the undo."""
     logger = logging.getLogger(logs.LOGGER_NAME)
     saved, propagate = list(logger.handlers), logger.propagate
     for handler in saved:
         logger.removeHandler(handler)
-    book = Logbook(folder)
+    book = Logbook(folder, on_metrics)
     logger.addHandler(book)
     logger.propagate = False
 

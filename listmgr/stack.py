@@ -32,6 +32,7 @@ from listmgr.folder_lock import FolderLock, FolderTaken
 from listmgr.functions import LocalFunction, functions_of
 from listmgr.mappings.mapping import EventSourceMapping
 from listmgr.mappings.sources import InvalidSource, StreamSource, sources_of
+from listmgr.progress import FunctionTotals
 from listmgr.resources import LocalResources, deploy
 from services.admin import operations
 from services.api.auth import hash_key, new_key
@@ -86,6 +87,8 @@ class Stack:
     """What the last stop saved for the next start."""
     progress: Callable[[str], None] = field(default=lambda _line: None)
     """Told each phase of `start` as it begins (`listmgr up` prints them: the first start is slow)."""
+    totals: FunctionTotals = field(default_factory=FunctionTotals)
+    """Each function's metric counts, as it writes them: the faults `listmgr up` shows."""
     _stoppers: list[Callable[[], None]] = field(default_factory=list)
     _lock: FolderLock | None = None
     _described: bool = False
@@ -107,7 +110,7 @@ class Stack:
             ports.append((options.aws_port, "the AWS endpoint"))
         for port, what in ports:
             _require_free(options.host, port, what)
-        self._stoppers.append(logbook.install(options.state_dir / "logs"))
+        self._stoppers.append(logbook.install(options.state_dir / "logs", self.totals.add))
         os.environ.update(LOCAL_CREDENTIALS)
         os.environ.update(
             AWS_ENDPOINT_URL=self.endpoint_url, AWS_DEFAULT_REGION=options.region, AWS_REGION=options.region
@@ -139,9 +142,9 @@ class Stack:
         """Closes the API to writes; False if some under way did not end within the timeout."""
         return self.gate is None or self.gate.close(timeout=DRAIN_WRITES_TIMEOUT)
 
-    def drain(self, forced: threading.Event, report: Callable[[str], None]) -> bool:
+    def drain(self, forced: threading.Event) -> bool:
         """Runs the mappings until nothing moves any more (True) or until `forced` (False)."""
-        return drain.drain(self.mappings, forced, report)
+        return drain.drain(self.mappings, forced)
 
     def stop(self) -> None:
         for stop in reversed(self._stoppers):

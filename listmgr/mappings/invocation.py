@@ -1,15 +1,17 @@
 """One invocation of a function with a batch: the event in Lambda's shape, the function's verdict,
-and a log line saying how it went (records, outcome, duration, IteratorAge)."""
+counted (listmgr/mappings/counters.py) and told in a debug line (records, outcome, duration,
+IteratorAge): `listmgr up` shows the counts, `listmgr up --verbose` every line."""
 
 import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from listmgr.functions import LocalFunction
 from listmgr.mappings.batch_item_failures import first_failure
+from listmgr.mappings.counters import Counters
 from listmgr.mappings.records import StreamRecord
 from listmgr.mappings.sources import StreamSource
 
@@ -52,6 +54,7 @@ class Invoker:
     function: LocalFunction
     source: StreamSource
     clock: Callable[[], float]
+    counters: Counters = field(default_factory=Counters)
 
     def invoke(
         self, shard_id: str, records: Sequence[StreamRecord], extra: Mapping[str, Any] | None = None
@@ -65,7 +68,7 @@ class Invoker:
         try:
             response = self.function.invoke(event)
         except Exception as error:
-            self._log(shard_id, records, f"raised {type(error).__name__}: {error}", started)
+            self._done(shard_id, records, 0, f"raised {type(error).__name__}: {error}", started)
             return Outcome(0, "Unhandled")
         failed_from = None
         if self.source.report_batch_item_failures:
@@ -73,14 +76,17 @@ class Invoker:
         result = "ok" if failed_from is None else "failed"
         if failed_from is not None and records:
             result = f"failed from {records[failed_from].sequence_number}"
-        self._log(shard_id, records, result, started)
+        self._done(shard_id, records, len(records) if failed_from is None else failed_from, result, started)
         return Outcome(failed_from, None, response)
 
-    def _log(self, shard_id: str, records: Sequence[StreamRecord], result: str, started: float) -> None:
+    def _done(
+        self, shard_id: str, records: Sequence[StreamRecord], delivered: int, result: str, started: float
+    ) -> None:
         seconds = time.perf_counter() - started
-        age = f", iterator age {iterator_age(records, self.clock())} ms" if records else ""
+        age = iterator_age(records, self.clock()) if records else None
+        self.counters.invoked(len(records), delivered, delivered < len(records), age)
         span = f" {records[0].sequence_number}..{records[-1].sequence_number}" if records else ""
-        log.info(
+        log.debug(
             "%s <- %s: %d records%s, %s in %.0f ms%s",
             self.function.key,
             shard_id,
@@ -88,7 +94,7 @@ class Invoker:
             span,
             result,
             seconds * 1000,
-            age,
+            "" if age is None else f", iterator age {age} ms",
         )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from listmgr.functions import LocalFunction
 from listmgr.mappings.checkpoints import CheckpointStore
+from listmgr.mappings.counters import Counters, Counts
 from listmgr.mappings.destinations import FailureDestination
 from listmgr.mappings.filters import FilterCriteria
 from listmgr.mappings.invocation import Invoker
@@ -76,6 +77,7 @@ class EventSourceMapping:
         self.stopping = threading.Event()
         self.pollers: dict[str, ShardPoller] = {}
         self.store: CheckpointStore | None = None
+        self.counters = Counters()
         self._supervisor: threading.Thread | None = None
 
     def start(self) -> None:
@@ -107,6 +109,17 @@ class EventSourceMapping:
         )
         self._supervisor.start()
 
+    @property
+    def label(self) -> str:
+        return f"{self.function.key} <- {self.source.described}"
+
+    @property
+    def function_key(self) -> str:
+        return self.function.key
+
+    def counts(self) -> Counts:
+        return self.counters.snapshot()
+
     def activity(self) -> Activity:
         pollers = list(self.pollers.values())
         return Activity(
@@ -133,7 +146,7 @@ class EventSourceMapping:
             retention if source.maximum_record_age < 0 else min(source.maximum_record_age, retention)
         )
         return Delivery(
-            invoker=Invoker(self.function, source, self.clock),
+            invoker=Invoker(self.function, source, self.clock, self.counters),
             policy=RetryPolicy(source.maximum_retry_attempts, maximum_age, source.bisect),
             destination=FailureDestination(source.on_failure, self.clients) if source.on_failure else None,
             clock=self.clock,

@@ -110,10 +110,12 @@ class Lane:
             delivery.stopping,
             done,
             partial(self._discard, done=done),
+            retried=lambda: delivery.invoker.counters.add(retries=1),
         )
 
     def _discard(self, discarded: Discarded, done: Callable[[Sequence[StreamRecord]], None]) -> None:
         records = discarded.records
+        self.delivery.invoker.counters.add(discarded=len(records))
         log.warning(
             "%s <- %s: discarded %d records %s..%s (%s after %d invocations)%s",
             self.delivery.invoker.function.key,

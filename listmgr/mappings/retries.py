@@ -62,8 +62,10 @@ def settle(
     stopping: threading.Event,
     done: Callable[[Sequence[StreamRecord]], None],
     discard: Callable[[Discarded], None],
+    retried: Callable[[], None] = lambda: None,
 ) -> None:
-    """Invokes until every record of the batch is done (delivered) or discarded, in shard order.
+    """Invokes until every record of the batch is done (delivered) or discarded, in shard order;
+    `retried` is told of each retry before it is invoked.
 
     Stops early, leaving the rest for the next run, once `stopping` is set."""
     pending = deque([_Attempt(records)])
@@ -85,7 +87,8 @@ def settle(
         if policy.exhausted(retry.retries):
             discard(Discarded(failed, RETRY_ATTEMPTS_EXHAUSTED, retry.retries, retry.function_error))
             continue
-        stopping.wait(retry_delay(retry.retries))
+        if not stopping.wait(retry_delay(retry.retries)):
+            retried()
         pending.appendleft(retry)
 
 

@@ -117,6 +117,7 @@ class ShardPoller:
         for lane, records in zip(self.lanes, routed, strict=True):
             if records:
                 lane.buffer.put(records)
+        self.delivery.invoker.counters.add(read=len(page.records), filtered_out=len(filtered_out))
         self.progress.finish(filtered_out)
 
     def _end(self) -> None:

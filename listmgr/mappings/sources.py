@@ -51,6 +51,12 @@ class StreamSource:
     filter_patterns: tuple[Mapping[str, Any], ...] = ()
 
     @property
+    def described(self) -> str:
+        """`kinesis <stream>` or `dynamodb <table>`: which stream, in a word, for people."""
+        resource = self.arn.split(":", 5)[-1].split("/")
+        return f"{self.kind} {resource[1] if len(resource) > 1 else self.arn}"
+
+    @property
     def stream_name(self) -> str:
         """The Kinesis stream's name (moto ties shard iterators to the name they were asked with)."""
         return self.arn.rsplit("/", 1)[-1]

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.aws import ROOT, free_port
-from tests.support.stack import LISTMGR, RunningStack, stack_environment, start_stack, stop_stack, wait_for
+from tests.support.stack import RunningStack, stack_environment, start_stack, stop_stack, up_command, wait_for
 
 THIRTY = 30
 ONE = {"title": "drained", "user": "u", "type": "tally", "entries": {"x": 1}}
@@ -66,16 +65,7 @@ def test_a_second_up_in_the_same_folder_refuses_and_touches_nothing(stack: Runni
     description = stack.folder / ".listmgr" / "stack.json"
     before = description.read_text()
     second = subprocess.run(
-        [
-            LISTMGR,
-            "up",
-            "--config",
-            str(ROOT / "serverless.yml"),
-            "--aws-port",
-            str(free_port()),
-            "--api-port",
-            str(free_port()),
-        ],
+        up_command(),
         cwd=stack.folder,
         capture_output=True,
         text=True,

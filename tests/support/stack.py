@@ -111,20 +111,24 @@ def wait_for(probe: Callable[[], T | None], timeout: float = 60, every: float = 
         time.sleep(every)
 
 
+def up_command(*extra_arguments: str) -> list[str]:
+    """`listmgr up` of this project on free ports."""
+    return [
+        LISTMGR,
+        "up",
+        "--config",
+        str(ROOT / "serverless.yml"),
+        "--aws-port",
+        str(free_port()),
+        "--api-port",
+        str(free_port()),
+        *extra_arguments,
+    ]
+
+
 def start_stack(folder: Path, extra_arguments: tuple[str, ...] = ()) -> RunningStack:
-    aws_port, api_port = free_port(), free_port()
     process = subprocess.Popen(
-        [
-            LISTMGR,
-            "up",
-            "--config",
-            str(ROOT / "serverless.yml"),
-            "--aws-port",
-            str(aws_port),
-            "--api-port",
-            str(api_port),
-            *extra_arguments,
-        ],
+        up_command(*extra_arguments),
         cwd=folder,
         stdout=(folder / "up.log").open("w"),
         stderr=subprocess.STDOUT,

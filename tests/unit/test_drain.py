@@ -4,8 +4,7 @@ import json
 import math
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from types import SimpleNamespace
+from dataclasses import dataclass
 from typing import Any
 
 from listmgr.drain import WriteGate, drain
@@ -62,7 +61,6 @@ class Scripted:
     script: list[Activity]
     now: float = 0.0
     looks: int = 0
-    function: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(key="listener"))
 
     def activity(self) -> Activity:
         self.looks += 1
@@ -82,10 +80,8 @@ def test_drained_only_once_a_read_after_the_last_work_found_nothing() -> None:
             Activity(in_flight=0, checkpointed=3, read_up_to=100),  # a read asked after: drained
         ]
     )
-    lines: list[str] = []
-    assert drain([mapping], threading.Event(), lines.append) is True
+    assert drain([mapping], threading.Event()) is True
     assert mapping.looks == 4
-    assert lines == ["draining: 3 records in flight (listener 3)"]
 
 
 def test_work_done_since_the_quiet_moment_starts_the_wait_over() -> None:
@@ -96,7 +92,7 @@ def test_work_done_since_the_quiet_moment_starts_the_wait_over() -> None:
             Activity(in_flight=0, checkpointed=5, read_up_to=math.inf),
         ]
     )
-    assert drain([mapping], threading.Event(), lambda _: None) is True
+    assert drain([mapping], threading.Event()) is True
     assert mapping.looks == 3
 
 
@@ -104,4 +100,4 @@ def test_a_forced_stop_ends_the_drain() -> None:
     forced = threading.Event()
     forced.set()
     mapping = Scripted([Activity(in_flight=7, checkpointed=0, read_up_to=0)])
-    assert drain([mapping], forced, lambda _: None) is False
+    assert drain([mapping], forced) is False

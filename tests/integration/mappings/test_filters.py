@@ -20,8 +20,10 @@ def test_only_records_matching_a_pattern_are_delivered(project: MappingProject) 
     project.put(values)
     kinesis = project.aws.client("kinesis")
     last = kinesis.put_record(StreamName=project.stream_name, Data=b"not json", PartitionKey="x")
-    project.start("filtered")
+    mapping = project.start("filtered")
 
     wait_for(lambda: project.checkpoint("filtered") == last["SequenceNumber"])
 
     assert project.delivered("filtered") == [values[0], values[3], values[5], values[9]]
+    counts = mapping.counts()
+    assert (counts.read, counts.filtered_out, counts.delivered) == (11, 7, 4)

@@ -12,7 +12,7 @@ ISO_MILLISECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 def test_exhausted_retries_send_the_invocation_record(project: MappingProject) -> None:
     numbers = project.put([f"record-{index}" for index in range(3)])
-    project.start("exhausted")
+    mapping = project.start("exhausted")
 
     (failure,) = project.failure_records("failures", 1)
 
@@ -34,6 +34,9 @@ def test_exhausted_retries_send_the_invocation_record(project: MappingProject) -
     assert ISO_MILLISECONDS.fullmatch(info["approximateArrivalOfLastRecord"])
     assert info["streamArn"] == project.source("exhausted").arn
     assert len(project.recorded("exhausted")) == 3
+    counts = mapping.counts()
+    assert (counts.invocations, counts.failed_invocations, counts.retries) == (3, 3, 2)
+    assert (counts.delivered, counts.discarded) == (0, 3)
 
 
 def test_records_older_than_the_maximum_age_are_discarded(project: MappingProject) -> None:

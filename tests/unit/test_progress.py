@@ -1,0 +1,170 @@
+"""What `listmgr up` shows of each mapping (listmgr/progress.py): the line's figures, the function's
+faults from its metric documents, in place on a terminal and as log lines otherwise."""
+
+import io
+import logging
+import math
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+
+from listmgr.mappings.counters import Counters, Counts
+from listmgr.mappings.mapping import Activity
+from listmgr.progress import FunctionTotals, Progress, Row, describe
+from shared import metrics
+
+
+@dataclass
+class Mapping:
+    label: str = "listener <- kinesis updates"
+    function_key: str = "listener"
+    counters: Counters = field(default_factory=Counters)
+    in_flight: int = 0
+
+    def counts(self) -> Counts:
+        return self.counters.snapshot()
+
+    def activity(self) -> Activity:
+        return Activity(self.in_flight, 0, math.inf)
+
+
+@dataclass
+class Clock:
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def batch_document(faults: int, records: int) -> dict[str, object]:
+    metric_set = metrics.batch_metrics("listener", "dev", {"records": records, "faults": faults}, 0, 12.5, 40)
+    return metrics.emf_document([metric_set], 0)
+
+
+def test_a_line_has_every_figure_and_the_rate_since_the_last_look() -> None:
+    before = Row("listener <- kinesis updates", Counts(delivered=100, invocations=4), 0, 0)
+    now = Row(
+        "listener <- kinesis updates",
+        Counts(delivered=350, invocations=9, retries=1, discarded=2, filtered_out=7, iterator_age_ms=1234),
+        5,
+        3,
+    )
+    assert describe(now, before, 2.0, draining=False) == (
+        "listener <- kinesis updates: 350 records (125/s), 7 filtered out, 3 faults, 1 retry, "
+        "2 discarded, iterator age 1,234 ms, 5 in flight"
+    )
+
+
+def test_a_mapping_that_did_not_invoke_since_the_last_look_is_idle_and_draining_says_so() -> None:
+    row = Row("trigger <- dynamodb table", Counts(delivered=10, invocations=2, iterator_age_ms=50), 0, None)
+    assert describe(row, row, 1.0, draining=True) == (
+        "draining: trigger <- dynamodb table: 10 records (0/s), 0 retries, 0 discarded, idle, 0 in flight"
+    )
+    waiting = Row(row.label, row.counts, 4, None)
+    assert "waiting, 4 in flight" in describe(waiting, row, 1.0, draining=False)
+
+
+def test_faults_are_the_sum_of_the_function_s_recordsfaulted_metric() -> None:
+    totals = FunctionTotals()
+    totals.add("listener", batch_document(faults=2, records=10))
+    totals.add("listener", batch_document(faults=3, records=5))
+    totals.add("trigger", batch_document(faults=1, records=1))
+    totals.add("listener", {"level": "INFO", "message": "not a metric document"})
+    listener = totals.of("listener")
+    assert (listener["RecordsFaulted"], listener["RecordsReceived"]) == (5, 15)
+    assert "BatchDurationMs" not in listener  # milliseconds do not add up
+    assert totals.of("api") == {}
+
+
+def test_in_place_the_block_is_redrawn_over_itself_and_lines_said_go_above_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    out, clock, mapping = io.StringIO(), Clock(), Mapping()
+    shown = Progress(
+        [mapping, Mapping("trigger <- dynamodb table", "trigger")],
+        FunctionTotals(),
+        out,
+        live=True,
+        clock=clock,
+    )
+    shown.refresh()
+    first = out.getvalue()
+    assert first.count("\n") == 2 and "\x1b[" not in first
+    mapping.counters.invoked(10, 10, False, 80)
+    clock.now = 1.0
+    shown.refresh()
+    redrawn = out.getvalue()[len(first) :]
+    assert redrawn.startswith("\x1b[2F\x1b[J")
+    assert "listmgr: listener <- kinesis updates: 10 records (10/s)" in redrawn
+    shown.say("a log line")
+    said = out.getvalue()[len(first) + len(redrawn) :]
+    assert said.startswith("\x1b[2F\x1b[Ja log line\n")
+    assert said.count("listmgr: ") == 2  # the block again, under the line
+
+
+def test_in_place_a_line_wider_than_the_terminal_is_cut_so_the_next_redraw_erases_it_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    out = io.StringIO()
+    Progress([Mapping()], FunctionTotals(), out, live=True).refresh()
+    assert all(len(line) <= 39 for line in out.getvalue().splitlines())
+
+
+def test_as_log_lines_only_what_moved_is_written(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="listmgr.progress")
+    out, clock, mapping = io.StringIO(), Clock(), Mapping()
+    totals = FunctionTotals()
+    shown = Progress([mapping], totals, out, live=False, clock=clock)
+    shown.refresh()
+    shown.refresh()
+    assert len(caplog.records) == 1  # the first look, then nothing moved
+    mapping.counters.add(retries=1)
+    shown.refresh()
+    totals.add("listener", batch_document(faults=1, records=1))
+    shown.refresh()
+    assert [record.getMessage().split(": ", 1)[1] for record in caplog.records[1:]] == [
+        "0 records, 1 retry, 0 discarded, idle",
+        "0 records, 1 fault, 1 retry, 0 discarded, idle",
+    ]
+    assert out.getvalue() == ""
+
+
+def test_draining_shows_every_mapping_at_once_and_again_while_records_are_in_flight(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="listmgr.progress")
+    mapping = Mapping(in_flight=3)
+    shown = Progress([mapping], FunctionTotals(), io.StringIO(), live=False, clock=Clock())
+    shown.refresh()
+    shown.drain_started()
+    shown.refresh()
+    mapping.in_flight = 0
+    shown.refresh()
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 3
+    assert messages[1].startswith("draining: ") and messages[2].endswith("3 in flight")
+
+
+def test_counters_add_from_many_threads_without_losing_counts() -> None:
+    counters = Counters()
+
+    def work() -> None:
+        for _ in range(1000):
+            counters.add(read=1)
+            counters.invoked(2, 1, True, 5)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counts = counters.snapshot()
+    assert (counts.read, counts.invocations, counts.delivered, counts.failed_invocations) == (
+        4000,
+        4000,
+        4000,
+        4000,
+    )
