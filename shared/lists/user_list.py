@@ -47,8 +47,9 @@ def submit(
 ) -> UserList:
     """The user list after one submission. `existing` must already be of `list_type`."""
     if existing is None:
-        new_entries = dict(entries) if list_type == "rank" else tally({}, entries)
-        updated = UserList(title, user, list_type, new_entries, timestamp)
+        # A first tally is its entries as they are: the submission's numbers are storable already
+        # (shared/events/submission.py), so adding them to zeros would change nothing.
+        updated = UserList(title, user, list_type, dict(entries), timestamp)
     else:
         new_entries = dict(entries) if list_type == "rank" else tally(existing.entries, entries)
         updated = replace(existing, entries=new_entries, updated_at=max(existing.updated_at, timestamp))

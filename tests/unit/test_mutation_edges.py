@@ -10,6 +10,7 @@ from types import MappingProxyType
 import pytest
 
 from shared.events.codec import NotJson, dumps, loads
+from shared.lists.aggregate import Aggregate, join, leave, swap
 from shared.lists.changes import Change, Delete, Submit, fingerprint
 from shared.lists.coalesce import (
     ITEM_OVERHEAD_BYTES,
@@ -21,9 +22,10 @@ from shared.lists.coalesce import (
 )
 from shared.lists.dedup import HOUR_MS, MAX_REASON_CHARS, DedupSettings, Remembered, remembered
 from shared.lists.entities import entity
-from shared.lists.limits import NUMBER_BYTES, entries_bytes
+from shared.lists.limits import MAX_KEYS_PER_LIST, MAX_LIST_BYTES, NUMBER_BYTES, entries_bytes
 from shared.lists.numbers import NumberOutOfRange, add, plain, storable
 from shared.lists.replay import ArchivedChange, rebuild
+from shared.lists.user_list import Rejected, UserList, check_size, submit
 from shared.stream.batch import batch_response
 from shared.stream.unit_of_work import UnitOfWork
 
@@ -369,3 +371,67 @@ def test_documents_too_deep_or_with_huge_integers_are_refused_with_their_reason(
         with pytest.raises(NotJson) as refused:
             loads(broken)
         assert str(refused.value).startswith("not valid JSON: ") and len(str(refused.value)) > 16
+
+
+# Found by the second mutation run (the rest of shared/lists, the codec): docs/reliability.md.
+
+
+@pytest.mark.parametrize(
+    "text", ['{"a": 1, "a": 2}', '{"entries": {"x": 1, "y": 2, "x": 3}}', '[{"k": 1, "k": 1}]']
+)
+def test_a_document_with_a_key_twice_is_not_json_naming_the_key(text: str) -> None:
+    # Catches: duplicate keys let through (the last one silently winning), or refused unnamed.
+    with pytest.raises(NotJson, match=r"duplicate key '(a|x|k)'"):
+        loads(text)
+
+
+def test_keys_that_differ_only_in_case_or_form_are_not_duplicates() -> None:
+    assert loads('{"a": 1, "A": 2, "\\u00e9": 3, "e\\u0301": 4}') == {
+        "a": 1,
+        "A": 2,
+        "\u00e9": 3,
+        "e\u0301": 4,
+    }
+
+
+def test_an_out_of_range_number_says_which_bounds_it_passes() -> None:
+    with pytest.raises(
+        NumberOutOfRange, match=r"1E\+126 does not fit 38 significant digits within 1E-130\.\.1E\+126"
+    ):
+        storable(Decimal("1E+126"))
+
+
+def test_a_list_of_exactly_the_byte_limit_is_accepted_and_one_byte_more_is_rejected() -> None:
+    # 1,000 keys of 160 or 161 bytes (two-byte characters: ASCII alone cannot reach the limit
+    # within 128 characters a key) whose encoded size is exactly MAX_LIST_BYTES.
+    per_key = MAX_LIST_BYTES - 1000 * (NUMBER_BYTES + 3)
+    longer = per_key - 160 * 1000
+    keys = [f"{n:04d}" + "é" * 78 + ("x" if n < longer else "") for n in range(1000)]
+    entries = dict.fromkeys(keys, Decimal(1))
+    assert entries_bytes(len(keys), sum(len(key.encode()) for key in keys)) == MAX_LIST_BYTES
+    check_size(entries, "the list")
+    entries[keys[-1] + "y"] = entries.pop(keys[-1])
+    with pytest.raises(Rejected, match=f"the list would take {MAX_LIST_BYTES + 1} bytes"):
+        check_size(entries, "the list")
+
+
+def test_a_rejected_list_or_aggregate_names_the_user_and_the_title() -> None:
+    full = UserList("films", "ana", "tally", {f"k{n}": Decimal(1) for n in range(MAX_KEYS_PER_LIST)}, NOW)
+    with pytest.raises(Rejected, match="the list of 'ana' under 'films' would have 1001 keys"):
+        submit(full, "films", "ana", "tally", {"one more": Decimal(1)}, NOW)
+    crowded = Aggregate("films", "tally", dict(full.entries), dict.fromkeys(full.entries, 1), 1, NOW)
+    newcomer = UserList("films", "bo", "tally", {"another": Decimal(1)}, NOW)
+    with pytest.raises(Rejected, match="the aggregate of 'films' would have 1001 keys"):
+        join(crowded, newcomer)
+
+
+def test_taking_out_a_key_a_damaged_aggregate_does_not_hold_leaves_it_out_instead_of_failing() -> None:
+    # An aggregate restored from an older backup, or edited by hand, may miss a key some user's
+    # list holds; taking that list out must not fail the whole title's batch on it.
+    aggregate = Aggregate("films", "tally", {"kept": Decimal(2)}, {"kept": 2}, 2, NOW)
+    leaving = UserList("films", "ana", "tally", {"kept": Decimal(1), "missing": Decimal(5)}, NOW)
+    after = leave(aggregate, leaving, NOW + 1)
+    assert after is not None
+    assert (after.sums, after.counts, after.users) == ({"kept": Decimal(1)}, {"kept": 1}, 1)
+    swapped = swap(aggregate, leaving, replace(leaving, entries={"kept": Decimal(3)}))
+    assert (swapped.sums, swapped.counts) == ({"kept": Decimal(4)}, {"kept": 2})
