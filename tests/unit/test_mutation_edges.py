@@ -377,11 +377,17 @@ def test_documents_too_deep_or_with_huge_integers_are_refused_with_their_reason(
 
 
 @pytest.mark.parametrize(
-    "text", ['{"a": 1, "a": 2}', '{"entries": {"x": 1, "y": 2, "x": 3}}', '[{"k": 1, "k": 1}]']
+    ("text", "twice"),
+    [
+        ('{"a": 1, "a": 2}', "a"),
+        ('{"entries": {"w": 0, "x": 1, "y": 2, "x": 3}}', "x"),
+        ('[{"j": 0, "k": 1, "k": 1}]', "k"),
+    ],
 )
-def test_a_document_with_a_key_twice_is_not_json_naming_the_key(text: str) -> None:
-    # Catches: duplicate keys let through (the last one silently winning), or refused unnamed.
-    with pytest.raises(NotJson, match=r"duplicate key '(a|x|k)'"):
+def test_a_document_with_a_key_twice_is_not_json_naming_the_key(text: str, twice: str) -> None:
+    # Catches: duplicate keys let through (the last one silently winning), refused unnamed, or
+    # the wrong key named.
+    with pytest.raises(NotJson, match=f"duplicate key '{twice}'"):
         loads(text)
 
 
