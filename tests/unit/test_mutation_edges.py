@@ -18,6 +18,7 @@ from shared.lists.coalesce import (
     MAX_ITEMS_PER_WRITE,
     TitleState,
     Write,
+    apply,
     plan_title,
 )
 from shared.lists.dedup import HOUR_MS, MAX_REASON_CHARS, DedupSettings, Remembered, remembered
@@ -441,3 +442,9 @@ def test_taking_out_a_key_a_damaged_aggregate_does_not_hold_leaves_it_out_instea
     assert (after.sums, after.counts, after.users) == ({"kept": Decimal(1)}, {"kept": 1}, 1)
     swapped = swap(aggregate, leaving, replace(leaving, entries={"kept": Decimal(3)}))
     assert (swapped.sums, swapped.counts) == ({"kept": Decimal(4)}, {"kept": 2})
+
+
+def test_deleting_a_list_whose_title_has_lost_its_aggregate_removes_the_list() -> None:
+    # A damaged title (its aggregate item deleted by hand) still lets a user delete their list.
+    held = UserList("films", "ana", "tally", {"kept": Decimal(1)}, NOW)
+    assert apply(None, held, Delete("d1", "films", "ana", NOW + 1)) == (None, None)
