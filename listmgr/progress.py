@@ -83,7 +83,7 @@ class Row:
 def describe(row: Row, before: Row | None, seconds: float, draining: bool) -> str:
     """One mapping's line; `before` is the row `seconds` ago, for the rate and whether it invoked since."""
     counts = row.counts
-    parts = [_count(counts.delivered, "record")]
+    parts = [_count(counts.delivered, "record") + " processed"]
     if before is not None and seconds > 0:
         parts[0] += f" ({(counts.delivered - before.counts.delivered) / seconds:,.0f}/s)"
     if counts.filtered_out:

@@ -24,7 +24,7 @@ from tests.support.stack import (
 )
 
 POISON = '{"title": "progress", "user": "u", "type": "tally", "entries": {"x": "one"}}'
-LISTENER_LINE = re.compile(r"listener <- kinesis [^:]+: (\d+) records.*?(\d+) faults?")
+LISTENER_LINE = re.compile(r"listener <- kinesis [^:]+: (\d+) records processed.*?(\d+) faults?")
 
 
 def send_lines(stack: RunningStack, lines: list[str]) -> None:
@@ -69,7 +69,7 @@ def test_without_a_terminal_each_mapping_is_a_log_line_while_it_moves_and_throug
 
     # The listener reads the trigger's events from the same stream too: at least the 10 sent.
     wait_for(lambda: (figures := listener_figures()) is not None and figures[0] >= 10 and figures[1] == 1)
-    assert re.search(r"trigger <- dynamodb [^:]+: \d+ records", log.read_text())
+    assert re.search(r"trigger <- dynamodb [^:]+: \d+ records processed", log.read_text())
     # Quiet once nothing moves: four periods and more with no new line.
     wait_for(quiet_for(log, seconds=2))
     delivered, faults = listener_figures() or (0, 0)
@@ -79,8 +79,8 @@ def test_without_a_terminal_each_mapping_is_a_log_line_while_it_moves_and_throug
     assert stack.process.wait(timeout=120) == 0
     text = log.read_text()
     assert re.search(
-        rf"draining: listener <- kinesis [^:]+: {delivered} records( \([\d,]+/s\))?, 1 fault, 0 retries, "
-        "0 discarded",
+        rf"draining: listener <- kinesis [^:]+: {delivered} records processed( \([\d,]+/s\))?, "
+        "1 fault, 0 retries, 0 discarded",
         text,
     )
     assert "listmgr: drained: nothing is left to deliver" in text
@@ -118,7 +118,8 @@ def test_on_a_terminal_the_lines_are_redrawn_in_place(tmp_path: Path) -> None:
         after_ready = output[output.index("ready") :]
         # Two mappings: each refresh goes up two lines, erases, and draws both again.
         assert after_ready.count("\x1b[2F\x1b[J") >= 2
-        assert re.search(r"listmgr: listener <- kinesis [^:]+: 0 records \(0/s\), 0 retries", after_ready)
+        idle = r"listmgr: listener <- kinesis [^:]+: 0 records processed \(0/s\), 0 retries"
+        assert re.search(idle, after_ready)
         (tmp_path / "one.jsonl").write_text(
             '{"title": "live", "user": "u", "type": "tally", "entries": {"x": 1}}\n'
         )
@@ -135,7 +136,7 @@ def test_on_a_terminal_the_lines_are_redrawn_in_place(tmp_path: Path) -> None:
         wait_for(
             lambda: re.search(
                 r"\x1b\[2F\x1b\[Jlistmgr: listener <- kinesis [^:]+: "
-                r"[1-9][\d,]* records? \([\d,]+/s\), 0 faults",
+                r"[1-9][\d,]* records? processed \([\d,]+/s\), 0 faults",
                 read_for(0.5),
             )
         )

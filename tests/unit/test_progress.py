@@ -51,7 +51,7 @@ def test_a_line_has_every_figure_and_the_rate_since_the_last_look() -> None:
         3,
     )
     assert describe(now, before, 2.0, draining=False) == (
-        "listener <- kinesis updates: 350 records (125/s), 7 filtered out, 3 faults, 1 retry, "
+        "listener <- kinesis updates: 350 records processed (125/s), 7 filtered out, 3 faults, 1 retry, "
         "2 discarded, iterator age 1,234 ms, 5 in flight"
     )
 
@@ -59,7 +59,8 @@ def test_a_line_has_every_figure_and_the_rate_since_the_last_look() -> None:
 def test_a_mapping_that_did_not_invoke_since_the_last_look_is_idle_and_draining_says_so() -> None:
     row = Row("trigger <- dynamodb table", Counts(delivered=10, invocations=2, iterator_age_ms=50), 0, None)
     assert describe(row, row, 1.0, draining=True) == (
-        "draining: trigger <- dynamodb table: 10 records (0/s), 0 retries, 0 discarded, idle, 0 in flight"
+        "draining: trigger <- dynamodb table: 10 records processed (0/s), 0 retries, 0 discarded, idle, "
+        "0 in flight"
     )
     waiting = Row(row.label, row.counts, 4, None)
     assert "waiting, 4 in flight" in describe(waiting, row, 1.0, draining=False)
@@ -97,7 +98,7 @@ def test_in_place_the_block_is_redrawn_over_itself_and_lines_said_go_above_it(
     shown.refresh()
     redrawn = out.getvalue()[len(first) :]
     assert redrawn.startswith("\x1b[2F\x1b[J")
-    assert "listmgr: listener <- kinesis updates: 10 records (10/s)" in redrawn
+    assert "listmgr: listener <- kinesis updates: 10 records processed (10/s)" in redrawn
     shown.say("a log line")
     said = out.getvalue()[len(first) + len(redrawn) :]
     assert said.startswith("\x1b[2F\x1b[Ja log line\n")
@@ -126,8 +127,8 @@ def test_as_log_lines_only_what_moved_is_written(caplog: pytest.LogCaptureFixtur
     totals.add("listener", batch_document(faults=1, records=1))
     shown.refresh()
     assert [record.getMessage().split(": ", 1)[1] for record in caplog.records[1:]] == [
-        "0 records, 1 retry, 0 discarded, idle",
-        "0 records, 1 fault, 1 retry, 0 discarded, idle",
+        "0 records processed, 1 retry, 0 discarded, idle",
+        "0 records processed, 1 fault, 1 retry, 0 discarded, idle",
     ]
     assert out.getvalue() == ""
 
