@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import math
 import os
 import queue
 import signal
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument(
         "--progress-every",
-        type=float,
+        type=_period,
         default=progress.LOG_EVERY,
         metavar="SECONDS",
         help="seconds between progress log lines (not in place; draining: at most "
@@ -177,11 +178,13 @@ def run_up(arguments: argparse.Namespace) -> int:
         ),
         progress=lambda line: print(f"listmgr: {line}", flush=True),
     )
+    # While it starts (a first start takes a while), Ctrl-C or SIGTERM interrupts the start: what
+    # was started is stopped again. Once it runs, they drain it.
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, signal.default_int_handler)
     # A signal handler may run inside another (two signals at once), even inside Event.set, whose
     # lock is not reentrant: the handlers only put the signal on a queue made for that.
     signals: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda number, _: signals.put(number))
     forced = threading.Event()
     commands.configure_logging()
     if arguments.verbose:
@@ -189,7 +192,13 @@ def run_up(arguments: argparse.Namespace) -> int:
     drained = False
     shown: progress.Progress | None = None
     try:
-        stack.start()
+        try:
+            stack.start()
+        except KeyboardInterrupt:
+            say("interrupted while starting; stopping what had started")
+            return 130
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signal_number, lambda number, _: signals.put(number))
         print(commands.banner(stack.description, stack.resources), flush=True)
         shown = _show_progress(stack, arguments.progress, arguments.progress_every)
         _wait_for(signals)
@@ -197,7 +206,8 @@ def run_up(arguments: argparse.Namespace) -> int:
         if not stack.refuse_writes():
             say("some writes to the API did not end in time; draining without them", shown)
         say(
-            "draining: writes are refused now; delivering what was accepted (Ctrl-C again: stop at once)",
+            "draining: writes are refused now; delivering what was accepted (a second Ctrl-C or SIGTERM "
+            "stops at once)",
             shown,
         )
         shown.drain_started()
@@ -238,6 +248,20 @@ def _force_on_next(signals: "queue.SimpleQueue[int]", forced: threading.Event) -
     forced.set()
 
 
+def _period(text: str) -> float:
+    """`--progress-every`: a number of seconds within what the display takes."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not progress.SHORTEST_EVERY <= seconds <= progress.LONGEST_EVERY:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds from {progress.SHORTEST_EVERY} to "
+            f"{progress.LONGEST_EVERY:.0f}"
+        )
+    return seconds
+
+
 def _show_progress(stack: Stack, how: str, every: float) -> progress.Progress:
     """The display of the mappings, started; on a terminal, log lines go above it from now on."""
     live = how == "live" or (how == "auto" and sys.stderr.isatty() and os.environ.get("TERM") != "dumb")
@@ -265,9 +289,9 @@ def _hide(shown: progress.Progress) -> None:
 
 
 def say(line: str, shown: progress.Progress | None = None) -> None:
-    """A line on stdout, or above the display while it is shown in place."""
-    if shown is not None and shown.live:
-        shown.say(f"listmgr: {line}")
+    """A line on stdout, above the display while it is shown in place."""
+    if shown is not None:
+        shown.say(f"listmgr: {line}", sys.stdout)
     else:
         print(f"listmgr: {line}", flush=True)
 

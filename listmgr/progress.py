@@ -11,6 +11,8 @@ the function writes it, the way CloudWatch would turn it into a metric.
 """
 
 import logging
+import math
+import os
 import shutil
 import threading
 import time
@@ -28,6 +30,8 @@ LOG_EVERY = 10.0
 """Seconds between log lines otherwise, while something moves."""
 DRAIN_LOG_EVERY = 2.0
 """Seconds between log lines while draining."""
+SHORTEST_EVERY, LONGEST_EVERY = 0.5, 3600.0
+"""The periods of log lines one may ask for."""
 FAULTS_METRIC = "RecordsFaulted"
 _UP_AND_CLEAR = "\x1b[{lines}F\x1b[J"
 """ANSI: to the start of the line `lines` up, then erase to the end of the screen."""
@@ -120,8 +124,10 @@ class Progress:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`every`: seconds between log lines when not `live`."""
+        if not SHORTEST_EVERY <= every <= LONGEST_EVERY:
+            raise ValueError(f"a period of {every} s; it is {SHORTEST_EVERY} to {LONGEST_EVERY:.0f} s")
         self.mappings = mappings
-        self.every = max(0.1, every)
+        self.every = every
         self.totals = totals
         self.out = out
         self.live = live
@@ -135,6 +141,8 @@ class Progress:
         self._sampled_at = 0.0
         self._shown: list[Row] | None = None
         self._stop = threading.Event()
+        self._due = threading.Event()
+        """Set to refresh at once (the drain began, or the display stops)."""
         self._thread: threading.Thread | None = None
 
     def rows(self) -> list[Row]:
@@ -162,16 +170,20 @@ class Progress:
                         log.info("%s", line)
             self._shown = rows
 
-    def say(self, line: str) -> None:
-        """A line above the display."""
+    def say(self, line: str, out: TextIO | None = None) -> None:
+        """A line above the display, on `out` (the display's own stream by default): stdout's
+        lines reach a file or a pipe stdout goes to, while the display stays on the terminal."""
+        target = out or self.out
         with self._lock:
             if not self.live or not self._drawn:
-                self.out.write(line + "\n")
-                self.out.flush()
+                target.write(line + "\n")
+                target.flush()
                 return
             shown = self._last_lines
             self._erase()
-            self.out.write(line + "\n")
+            self.out.flush()
+            target.write(line + "\n")
+            target.flush()
             self._draw(shown)
 
     def handler(self) -> logging.Handler:
@@ -187,18 +199,26 @@ class Progress:
             self.draining = True
             self._shown = None  # a first draining line for every mapping, moved or not
         self.refresh()
+        self._due.set()  # and from now on at the drain's pace, not after the wait under way
 
     def stop(self) -> None:
         """Stops refreshing, showing the lines a last time; they stay. Once only."""
         if self._stop.is_set():
             return
         self._stop.set()
+        self._due.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.refresh()
 
     def _run(self) -> None:
-        while not self._stop.wait(self._every()):
+        while True:
+            woken = self._due.wait(self._every())
+            self._due.clear()
+            if self._stop.is_set():
+                return
+            if woken:
+                continue  # the wait starts over at the new pace; whoever woke it refreshed
             try:
                 self.refresh()
             except Exception:
@@ -222,14 +242,25 @@ class Progress:
             self._drawn = 0
 
     def _draw(self, lines: list[str]) -> None:
-        # A line wider than the terminal would wrap and take two rows: the next erase would
-        # miss one, so each is cut to the width.
-        width = max(20, shutil.get_terminal_size().columns - 1)
+        # Rows, not lines, are what the next erase must go up: a line wider than the terminal
+        # wraps onto more rows (never cut: the figures are at its end).
+        width = terminal_columns(self.out)
+        rows = 0
         for line in lines:
-            self.out.write(f"listmgr: {line}"[:width] + "\n")
+            text = f"listmgr: {line}"
+            self.out.write(text + "\n")
+            rows += max(1, math.ceil(len(text) / width))
         self.out.flush()
-        self._drawn = len(lines)
+        self._drawn = rows
         self._last_lines = lines
+
+
+def terminal_columns(out: TextIO) -> int:
+    """The width of the terminal `out` writes to (stdout may be a file while stderr is a terminal)."""
+    try:
+        return max(1, os.get_terminal_size(out.fileno()).columns)
+    except (AttributeError, ValueError, OSError):
+        return max(1, shutil.get_terminal_size().columns)
 
 
 class Above(logging.Handler):

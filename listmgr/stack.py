@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import EndpointConnectionError
 
 from listmgr import config as configuration
 from listmgr import drain, leftovers, logbook, moto_server
@@ -119,13 +120,20 @@ class Stack:
         if not options.endpoint_url:
             self.progress(f"starting the AWS endpoint on {self.endpoint_url}")
             self._start_moto()
-        self.config = configuration.load(
-            options.config, configuration.Options(stage=options.stage, region=options.region, env=options.env)
-        )
+        try:
+            self.config = configuration.load(
+                options.config,
+                configuration.Options(stage=options.stage, region=options.region, env=options.env),
+            )
+        except configuration.ConfigError as error:
+            raise StackError(str(error)) from error
         self.progress(f"creating the resources of {options.config}")
-        self.resources = deploy(
-            self.config, self.client("cloudformation"), f"{self.config.service}-{options.stage}"
-        )
+        try:
+            self.resources = deploy(
+                self.config, self.client("cloudformation"), f"{self.config.service}-{options.stage}"
+            )
+        except EndpointConnectionError as error:
+            raise StackError(f"the AWS endpoint {self.endpoint_url} does not answer ({error})") from error
         self._export_environment()
         self._migrate_archive()
         self._restore_from_archive()

@@ -109,6 +109,21 @@ class Observed:
     """The batch's outcomes, counted."""
 
 
+def settled_outcomes(
+    summary: Callable[[list[UnitOfWork]], Mapping[str, int]], units: list[UnitOfWork]
+) -> dict[str, int]:
+    """The batch's outcomes as its metrics count them. The mapping delivers every record from the
+    first failed one on again: a fault among them is set aside again then, so it counts as failed
+    now and as a fault once, when its delivery is the last. (A change applied among them counts
+    now; delivered again, it is a duplicate.)"""
+    outcomes = dict(summary(units))
+    first = next((index for index, unit in enumerate(units) if unit.failed is not None), len(units))
+    again = sum(1 for unit in units[first:] if unit.fault is not None and unit.failed is None)
+    outcomes["faults"] = outcomes.get("faults", 0) - again
+    outcomes["failed"] = outcomes.get("failed", 0) + again
+    return outcomes
+
+
 def run_batch(
     observed: Observed,
     stage: str,
@@ -131,7 +146,7 @@ def run_batch(
             observed.name,
             stage,
             done,
-            observed.summary(done),
+            settled_outcomes(observed.summary, done),
             metrics.published_count(done, observed.published),
             (time.perf_counter() - started) * 1000,
             received_ms,

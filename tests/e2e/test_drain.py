@@ -3,6 +3,7 @@ Ctrl-C stops at once and the next start puts back what was left; and a second `l
 the same folder leaves the running one alone."""
 
 import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -80,3 +81,32 @@ def test_a_second_up_in_the_same_folder_refuses_and_touches_nothing(stack: Runni
     assert description.read_text() == before
     assert stack.listmgr("replay", "--verify").returncode == 0
     assert stack.process.poll() is None
+
+
+def test_ctrl_c_while_it_starts_stops_what_had_started_and_frees_the_folder(tmp_path: Path) -> None:
+    log = tmp_path / "up.log"
+    # An AWS endpoint that takes connections and never answers holds the start where it creates
+    # the resources, for as long as the test needs.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        process = subprocess.Popen(
+            up_command("--endpoint-url", endpoint),
+            cwd=tmp_path,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            env=stack_environment(),
+        )
+        try:
+            wait_for(lambda: "creating the resources" in log.read_text(), timeout=90)
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=60) == 130
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert "listmgr: interrupted while starting; stopping what had started" in log.read_text()
+    assert "Traceback" not in log.read_text()
+    assert not (tmp_path / ".listmgr" / "stack.json").exists()
+    # The lock is released: the next start in the same folder runs.
+    again = start_stack(tmp_path)
+    assert stop_stack(again) == 0

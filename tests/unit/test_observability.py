@@ -146,6 +146,21 @@ def test_a_redelivered_batch_counts_duplicates_and_a_down_archive_failed_records
 
 
 @pytest.mark.usefixtures("clock")
+def test_a_fault_after_a_failed_record_counts_once_when_its_redelivery_sets_it_aside(
+    lines: Lines, listener: FakeArchive
+) -> None:
+    listener.failing = True
+    event = kinesis_event([{**WORKED_EXAMPLE[1], "user": "zoe"}], first_sequence=6, arrival=ARRIVAL)
+    event["Records"].append(kinesis_record(b"not json", 7, arrival=ARRIVAL))
+    assert listener_handler.handle(event, Context()) == {"batchItemFailures": [{"itemIdentifier": "6"}]}
+    listener.failing = False
+    assert listener_handler.handle(event, Context()) == {"batchItemFailures": []}
+    down, back = (values(document) for document in lines.metrics())
+    assert (down["RecordsFaulted"], down["RecordsFailed"]) == (0, 2)
+    assert (back["RecordsFaulted"], back["RecordsFailed"], back["RecordsApplied"]) == (1, 0, 1)
+
+
+@pytest.mark.usefixtures("clock")
 def test_every_log_line_names_the_function_request_shard_and_sequence_range(
     lines: Lines, listener: FakeArchive
 ) -> None:

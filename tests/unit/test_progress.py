@@ -1,18 +1,25 @@
 """What `listmgr up` shows of each mapping (listmgr/progress.py): the line's figures, the function's
 faults from its metric documents, in place on a terminal and as log lines otherwise."""
 
+import fcntl
 import io
 import logging
 import math
+import os
+import pty
+import struct
+import termios
 import threading
 from dataclasses import dataclass, field
 
 import pytest
 
+from listmgr.cli import build_parser
 from listmgr.mappings.counters import Counters, Counts
 from listmgr.mappings.mapping import Activity
-from listmgr.progress import FunctionTotals, Progress, Row, describe
+from listmgr.progress import FunctionTotals, Progress, Row, describe, terminal_columns
 from shared import metrics
+from tests.support.stack import wait_for
 
 
 @dataclass
@@ -105,13 +112,44 @@ def test_in_place_the_block_is_redrawn_over_itself_and_lines_said_go_above_it(
     assert said.count("listmgr: ") == 2  # the block again, under the line
 
 
-def test_in_place_a_line_wider_than_the_terminal_is_cut_so_the_next_redraw_erases_it_all(
+def test_in_place_a_line_wider_than_the_terminal_wraps_and_the_next_redraw_goes_up_every_row(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("COLUMNS", "40")
-    out = io.StringIO()
-    Progress([Mapping()], FunctionTotals(), out, live=True).refresh()
-    assert all(len(line) <= 39 for line in out.getvalue().splitlines())
+    out, clock = io.StringIO(), Clock()
+    shown = Progress([Mapping()], FunctionTotals(), out, live=True, clock=clock)
+    shown.refresh()
+    (line,) = out.getvalue().splitlines()
+    assert line.endswith("idle")  # whole: the figures are at its end
+    rows = -(-len(line) // 40)
+    assert rows > 1
+    clock.now = 1.0
+    shown.refresh()
+    assert out.getvalue()[len(line) + 1 :].startswith(f"\x1b[{rows}F\x1b[J")
+
+
+def test_the_width_is_the_one_of_the_terminal_the_display_is_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    # stdout may be a file (`listmgr up > up.log`) while the display is on stderr, a terminal.
+    monkeypatch.setenv("COLUMNS", "200")
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 50, 0, 0))
+    with os.fdopen(terminal, "w") as screen:
+        try:
+            assert terminal_columns(screen) == 50
+        finally:
+            os.close(controller)
+    assert terminal_columns(io.StringIO()) == 200  # no terminal: what the environment says
+
+
+def test_lines_said_while_shown_in_place_go_to_the_stream_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    screen, stdout = io.StringIO(), io.StringIO()
+    shown = Progress([Mapping()], FunctionTotals(), screen, live=True)
+    shown.refresh()
+    drawn = screen.getvalue()
+    shown.say("listmgr: drained", stdout)
+    assert stdout.getvalue() == "listmgr: drained\n"
+    assert screen.getvalue() == drawn + "\x1b[1F\x1b[J" + drawn  # erased and drawn again below it
 
 
 def test_as_log_lines_only_what_moved_is_written(caplog: pytest.LogCaptureFixture) -> None:
@@ -169,3 +207,33 @@ def test_counters_add_from_many_threads_without_losing_counts() -> None:
         4000,
         4000,
     )
+
+
+def test_the_drain_starts_its_own_pace_at_once(caplog: pytest.LogCaptureFixture) -> None:
+    # With an hour between lines, only the drain's own period can bring a second draining line.
+    caplog.set_level(logging.INFO, logger="listmgr.progress")
+    shown = Progress([Mapping(in_flight=2)], FunctionTotals(), io.StringIO(), live=False, every=3600)
+    shown.start()
+    try:
+        shown.drain_started()
+        wait_for(
+            lambda: sum("draining: " in record.getMessage() for record in caplog.records) >= 2, timeout=30
+        )
+    finally:
+        shown.stop()
+
+
+@pytest.mark.parametrize("period", ["0", "-5", "nan", "inf", "1e10", "0.1", "soon"])
+def test_a_period_of_progress_lines_outside_half_a_second_to_an_hour_is_refused(
+    period: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["up", "--progress-every", period])
+    assert "--progress-every" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="a period of"):
+        Progress([], FunctionTotals(), io.StringIO(), live=False, every=0.1)
+
+
+@pytest.mark.parametrize("period", ["0.5", "30", "3600"])
+def test_a_period_within_bounds_is_taken(period: str) -> None:
+    assert build_parser().parse_args(["up", "--progress-every", period]).progress_every == float(period)
