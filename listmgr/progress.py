@@ -258,9 +258,11 @@ class Progress:
 def terminal_columns(out: TextIO) -> int:
     """The width of the terminal `out` writes to (stdout may be a file while stderr is a terminal)."""
     try:
-        return max(1, os.get_terminal_size(out.fileno()).columns)
+        columns = os.get_terminal_size(out.fileno()).columns
     except (AttributeError, ValueError, OSError):
-        return max(1, shutil.get_terminal_size().columns)
+        columns = 0
+    # 0: no terminal, or one that does not say its size (a new pseudo-terminal): COLUMNS, else 80.
+    return columns or max(1, shutil.get_terminal_size().columns)
 
 
 class Above(logging.Handler):

@@ -1,12 +1,15 @@
 """`listmgr up` shows what each mapping does: as periodic log lines when its output is a file, in
 place on a terminal (a pseudo-terminal here), and on through the drain."""
 
+import fcntl
 import os
 import pty
 import re
 import select
 import signal
+import struct
 import subprocess
+import termios
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -89,7 +92,8 @@ def test_without_a_terminal_each_mapping_is_a_log_line_while_it_moves_and_throug
 
 def test_on_a_terminal_the_lines_are_redrawn_in_place(tmp_path: Path) -> None:
     controller, terminal = pty.openpty()
-    environment = {**stack_environment(), "TERM": "xterm", "COLUMNS": "160"}
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+    environment = {**stack_environment(), "TERM": "xterm"}
     process = subprocess.Popen(
         up_command(),
         cwd=tmp_path,

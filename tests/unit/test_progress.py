@@ -139,6 +139,12 @@ def test_the_width_is_the_one_of_the_terminal_the_display_is_on(monkeypatch: pyt
         finally:
             os.close(controller)
     assert terminal_columns(io.StringIO()) == 200  # no terminal: what the environment says
+    unsized, other = pty.openpty()
+    with os.fdopen(other, "w") as screen:
+        try:
+            assert terminal_columns(screen) == 200  # a terminal that does not say its size
+        finally:
+            os.close(unsized)
 
 
 def test_lines_said_while_shown_in_place_go_to_the_stream_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
