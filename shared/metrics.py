@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared import logs
+from shared.stream.batch import first_failed
 from shared.stream.unit_of_work import UnitOfWork
 
 NAMESPACE = "ListManager"
@@ -97,13 +98,7 @@ def published_count(units: Sequence[UnitOfWork], publishes: str) -> int:
     """Events published for the batch: units with `publishes` set (`published` for the trigger's
     events, `fault` for the listener's fault events) before the first failed unit, from which
     on everything is retried and counted again."""
-    count = 0
-    for unit in units:
-        if unit.failed is not None:
-            break
-        if getattr(unit, publishes) is not None:
-            count += 1
-    return count
+    return sum(1 for unit in units[: first_failed(units)] if getattr(unit, publishes) is not None)
 
 
 def batch_metrics(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared import logs, metrics
-from shared.stream.batch import batch_response
+from shared.stream.batch import batch_response, first_failed
 from shared.stream.unit_of_work import UnitOfWork
 
 
@@ -62,14 +62,15 @@ def report_batch(
                 for unit in faults
             ],
         )
-    failed = next((unit for unit in units if unit.failed is not None), None)
-    if failed is not None:
+    first = first_failed(units)
+    if first < len(units):
+        failed = units[first]
         logs.warn(
             "batch failed from a record; it and every record after it are retried",
             sequenceNumber=failed.sequence_number,
             eventId=record_id(failed),
             reason=failed.failed,
-            retried=len(units) - units.index(failed),
+            retried=len(units) - first,
         )
     logs.log(
         f"{name} batch",
@@ -117,8 +118,7 @@ def settled_outcomes(
     now and as a fault once, when its delivery is the last. (A change applied among them counts
     now; delivered again, it is a duplicate.)"""
     outcomes = dict(summary(units))
-    first = next((index for index, unit in enumerate(units) if unit.failed is not None), len(units))
-    again = sum(1 for unit in units[first:] if unit.fault is not None and unit.failed is None)
+    again = sum(1 for unit in units[first_failed(units) :] if unit.fault is not None and unit.failed is None)
     outcomes["faults"] = outcomes.get("faults", 0) - again
     outcomes["failed"] = outcomes.get("failed", 0) + again
     return outcomes
