@@ -28,31 +28,19 @@ import boto3
 from bench.results import Figure, alone
 from bench.workload import submissions
 from shared.events.partition import partition_key
-from tests.support.aws import free_port
+from tests.support.stack import up_command
 
-ROOT = Path(__file__).resolve().parent.parent
 DECIDED = ("applied", "superseded", "duplicate", "faults")
 STALL = 60.0
-LISTMGR = ROOT / ".venv" / "bin" / "listmgr"
 
 
 class Stack:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.log = (folder / "up.log").open("w")
+        # The state folder is the default, .listmgr in the folder it runs in.
         self.process = subprocess.Popen(
-            [
-                str(LISTMGR),
-                "--state-dir",
-                str(folder / ".listmgr"),
-                "up",
-                "--config",
-                str(ROOT / "serverless.yml"),
-                "--aws-port",
-                str(free_port()),
-                "--api-port",
-                str(free_port()),
-            ],
+            up_command(),
             cwd=folder,
             stdout=self.log,
             stderr=subprocess.STDOUT,

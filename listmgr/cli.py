@@ -212,11 +212,12 @@ def run_up(arguments: argparse.Namespace) -> int:
         )
         shown.drain_started()
         drained = stack.drain(forced)
+        # The display goes before the last lines, which stay below it.
         shown.stop()
         _hide(shown)
         say("drained: nothing is left to deliver" if drained else "stopping at once")
     finally:
-        if shown is not None:
+        if shown is not None:  # stop and _hide are once only: here for a start or drain that raised
             shown.stop()
             _hide(shown)
         stack.stop()
@@ -269,7 +270,7 @@ def _show_progress(stack: Stack, how: str, every: float) -> progress.Progress:
     if live:
         root = logging.getLogger()
         above = shown.handler()
-        for handler in root.handlers:
+        for handler in list(root.handlers):
             above.setFormatter(handler.formatter)
             root.removeHandler(handler)
         root.addHandler(above)

@@ -22,6 +22,7 @@ from typing import Any, Protocol, TextIO
 
 from listmgr.mappings.counters import Counts
 from listmgr.mappings.mapping import Activity
+from shared import metrics
 
 log = logging.getLogger("listmgr.progress")
 LIVE_EVERY = 1.0
@@ -49,7 +50,7 @@ class FunctionTotals:
             metric.get("Name")
             for directive in document.get("_aws", {}).get("CloudWatchMetrics", [])
             for metric in directive.get("Metrics", [])
-            if metric.get("Unit") == "Count"
+            if metric.get("Unit") == metrics.COUNT
         ]
         with self._lock:
             totals = self._totals.setdefault(function, {})
