@@ -121,9 +121,10 @@ class FaultProxy:
             with self._lock:
                 mode = self._mode
             if mode == "reset":
-                _close_with_reset(client)
+                # Counted before the reset: the client may see it and read the count at once.
                 with self._lock:
                     self.resets += 1
+                _close_with_reset(client)
                 continue
             upstream = None if mode == "blackhole" else socket.create_connection(self.upstream, timeout=5)
             link = _Link(client, upstream)
