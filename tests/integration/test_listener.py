@@ -2,9 +2,7 @@
 DESIGN.md, each one driven through the handler's pipeline with Lambda-shaped Kinesis events."""
 
 import base64
-import hashlib
 import threading
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +11,6 @@ from bench.sample_listener import SampleListener
 from bench.workload import submissions
 from services.listener.handler import listener
 from shared.events.testing import kinesis_event, kinesis_record
-from shared.lists.dedup import Remembered
 from shared.stream.batch import batch_response
 from shared.stream.connectors.archive import open_archive
 from shared.stream.connectors.dynamodb import DynamoListStore
@@ -280,53 +277,3 @@ def test_a_hot_list_remembers_every_id_of_the_window(harness: Harness) -> None:
     bill = harness.user_list("stats", "bill")
     assert bill is not None and bill["entries"] == {"xp": per_batch * batches}
     assert harness.archive.count() == per_batch * batches
-
-
-def test_a_table_written_before_change_items_keeps_its_promise(harness: Harness) -> None:
-    # The user-list item as the previous version wrote it: its ids in an hourly window.
-    dynamodb = harness.deployed.aws.client("dynamodb")
-    hour = int(time.time() * 1000) // 3_600_000
-    old_id = hashlib.sha256(b"old-1").digest()[:8]
-    rejected_id = hashlib.sha256(b"old-2").digest()[:8]
-    for item in (
-        {
-            "pk": {"S": "L#stats"},
-            "sk": {"S": "U#bill"},
-            "kind": {"S": "user-list"},
-            "title": {"S": "stats"},
-            "user": {"S": "bill"},
-            "type": {"S": "tally"},
-            "entries": {"M": {"xp": {"N": "5"}}},
-            "updatedAt": {"N": "1700000000000"},
-            "version": {"N": "3"},
-            "seen": {"M": {str(hour): {"BS": [old_id, rejected_id]}}},
-            "rejected": {"M": {rejected_id.hex(): {"S": "type conflict"}}},
-        },
-        {
-            "pk": {"S": "L#stats"},
-            "sk": {"S": "A"},
-            "kind": {"S": "aggregate"},
-            "title": {"S": "stats"},
-            "type": {"S": "tally"},
-            "entries": {"M": {"xp": {"N": "5"}}},
-            "counts": {"M": {"xp": {"N": "1"}}},
-            "users": {"N": "1"},
-            "updatedAt": {"N": "1700000000000"},
-            "version": {"N": "3"},
-            "gsi1pk": {"S": "T"},
-            "gsi1sk": {"S": "stats"},
-        },
-    ):
-        dynamodb.put_item(TableName=harness.deployed.table_name, Item=item)
-
-    # Applied and rejected before the upgrade: neither changes anything after it.
-    harness.run(kinesis_event([envelope_of("old-1", 5), envelope_of("old-2", 5)]))
-    assert harness.user_list("stats", "bill")["entries"] == {"xp": 5}  # type: ignore[index]
-    assert harness.archive.count() == 0
-    harness.run(kinesis_event([envelope_of("new-1", 1)], first_sequence=10))
-    harness.run(kinesis_event([envelope_of("old-1", 5), envelope_of("new-1", 1)], first_sequence=20))
-    assert harness.user_list("stats", "bill")["entries"] == {"xp": 6}  # type: ignore[index]
-    assert harness.aggregate("stats")["entries"] == {"xp": 6}  # type: ignore[index]
-    assert harness.store.change("stats", "bill", "old-2") == Remembered(
-        "rejected", "type conflict", hour * 3_600_000
-    )

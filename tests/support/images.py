@@ -24,15 +24,13 @@ def created(title: str, user: str) -> dict[str, Any]:
     return dynamodb_record("INSERT", key, new=item)
 
 
-# A user list of the layout that carried its ids in `seen` (the trigger must never publish them).
 def user_list(version: int, entries: dict[str, int] | None = None, deleted: bool = False) -> dict[str, Any]:
-    """bill's list under "stats" as an item of the earlier layout holds it: with its `seen` ids."""
+    """bill's list under "stats" as the table holds it."""
     live = None
     if not deleted:
         values = {key: Decimal(value) for key, value in (entries or {}).items()}
         live = UserList("stats", "bill", "tally", values, 1000 + version)
-    legacy = layout.Legacy({1: frozenset({b"12345678"})}, {})
-    return layout.user_list_item("stats", "bill", Slot(live), version, 99, legacy)
+    return layout.user_list_item("stats", "bill", Slot(live), version, 99)
 
 
 KEYS_BILL = layout.as_key(layout.user_list_key("stats", "bill"))

@@ -11,7 +11,7 @@ from shared.events.testing import dynamodb_record
 from shared.lists.aggregate import Aggregate
 from shared.lists.changes import Submit
 from shared.lists.coalesce import MAX_ITEMS_PER_WRITE, Slot, TitleState, Write, plan_title
-from shared.lists.dedup import HOUR_MS, Remembered
+from shared.lists.dedup import Remembered
 from shared.lists.limits import MAX_LIST_BYTES, MAX_NAME_LENGTH
 from shared.lists.user_list import UserList
 from shared.stream.connectors.capacity import item_size
@@ -119,35 +119,6 @@ def test_change_keys_are_scoped_to_the_user_list_and_unambiguous() -> None:
     }
     assert len(keys) == 5
     assert all(len(key[1]) == len("C#") + 32 for key in keys)  # 128 bits
-
-
-def test_an_item_of_the_earlier_layout_remembers_its_ids_and_keeps_them_until_they_expire() -> None:
-    hour = 1_700_000_000_000 // HOUR_MS
-    applied, rejected = layout.legacy_digest("old-1"), layout.legacy_digest("old-2")
-    item = {
-        "pk": "L#stats",
-        "sk": "U#bill",
-        "kind": "user-list",
-        "title": "stats",
-        "user": "bill",
-        "type": "tally",
-        "entries": {"xp": Decimal(5)},
-        "updatedAt": 1,
-        "version": 3,
-        "seen": {str(hour - 30): {b"ancient!"}, str(hour): {applied, rejected}},
-        "rejected": {rejected.hex(): "type conflict"},
-    }
-    legacy = layout.legacy_from_item(item)
-    assert legacy is not None
-    assert legacy.outcome("old-1") == Remembered("applied", "", hour * HOUR_MS)
-    assert legacy.outcome("old-2") == Remembered("rejected", "type conflict", hour * HOUR_MS)
-    assert legacy.outcome("new") is None
-    kept = legacy.since(hour - 25)
-    assert kept is not None and list(kept.seen) == [hour]
-    assert legacy.since(hour + 1) is None
-    assert layout.slot_from_item(item) == Slot(UserList("stats", "bill", "tally", {"xp": Decimal(5)}, 1))
-    image = layout.list_image(item)
-    assert image is not None and "seen" not in image.raw and "rejected" not in image.raw
 
 
 def test_the_largest_lists_the_limits_allow_fit_an_item_and_the_largest_write_a_transaction() -> None:

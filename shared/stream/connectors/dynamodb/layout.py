@@ -16,9 +16,6 @@ A user list stays behind as a tombstone (`deleted`, no entries, `expiresAt` for 
 when it is deleted, so its fence still holds; an aggregate whose last user left stays as a
 tombstone too, so its version keeps counting up. Only live aggregates carry the keys of the
 `titles` index, which lists the titles.
-
-Items written before change items existed carry their ids in `seen` (8-byte digests by hour)
-and `rejected` (reasons by digest): they are still read, and carried over until they expire.
 """
 
 import hashlib
@@ -32,7 +29,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from shared.lists.aggregate import Aggregate
 from shared.lists.changes import OrderKey
 from shared.lists.coalesce import Slot, Write
-from shared.lists.dedup import HOUR_MS, Remembered, Status
+from shared.lists.dedup import Remembered, Status
 from shared.lists.user_list import UserList
 
 USER_LIST = "user-list"
@@ -44,8 +41,6 @@ TITLES_PARTITION = "T"
 AGGREGATE_SORT_KEY = "A"
 USER_PREFIX = "U#"
 CHANGE_PREFIX = "C#"
-LEGACY_ATTRIBUTES = ("seen", "rejected")
-"""The dedup window user-list items carried before change items: internal, never published."""
 
 Key = tuple[str, str]
 _serializer = TypeSerializer()
@@ -91,46 +86,7 @@ def as_key(key: Key) -> dict[str, str]:
 # -- items out -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Legacy:
-    """What a user-list item of an earlier version remembers in place of change items."""
-
-    seen: Mapping[int, frozenset[bytes]]
-    """Hour number -> 8-byte digests of the ids applied in that hour."""
-    rejected: Mapping[str, str]
-    """Hex digest -> the reason a change was rejected."""
-
-    def outcome(self, event_id: str) -> Remembered | None:
-        key = legacy_digest(event_id)
-        for hour, ids in self.seen.items():
-            if key in ids:
-                reason = self.rejected.get(key.hex())
-                status: Status = "applied" if reason is None else "rejected"
-                return Remembered(status, reason or "", hour * HOUR_MS)
-        return None
-
-    def since(self, hour: int) -> "Legacy | None":
-        """Only the hours from `hour` on; None once nothing is left."""
-        seen = {each: ids for each, ids in self.seen.items() if each >= hour}
-        if not seen:
-            return None
-        kept = {key.hex() for ids in seen.values() for key in ids}
-        return Legacy(seen, {key: reason for key, reason in self.rejected.items() if key in kept})
-
-    def attributes(self) -> dict[str, Any]:
-        attributes: dict[str, Any] = {"seen": {str(hour): set(ids) for hour, ids in self.seen.items()}}
-        if self.rejected:
-            attributes["rejected"] = dict(self.rejected)
-        return attributes
-
-
-def legacy_digest(event_id: str) -> bytes:
-    return hashlib.sha256(event_id.encode()).digest()[:8]
-
-
-def user_list_item(
-    title: str, user: str, slot: Slot, version: int, expires_at: int, legacy: Legacy | None = None
-) -> dict[str, Any]:
+def user_list_item(title: str, user: str, slot: Slot, version: int, expires_at: int) -> dict[str, Any]:
     key = user_list_key(title, user)
     item: dict[str, Any] = {"pk": key[0], "sk": key[1], "kind": USER_LIST, "title": title, "user": user}
     if slot.user_list is None:
@@ -146,8 +102,6 @@ def user_list_item(
         # The sequence number as a string: Kinesis's have 56 digits, DynamoDB numbers at most 38.
         at, shard, sequence, event_id = slot.fence
         item["fence"] = [at, shard, str(sequence), event_id]
-    if legacy is not None:
-        item.update(legacy.attributes())
     return item
 
 
@@ -188,14 +142,11 @@ def change_item(
     return item
 
 
-def write_items(
-    write: Write, expires_at: int, legacy: Mapping[str, Legacy] | None = None
-) -> list[dict[str, Any]]:
+def write_items(write: Write, expires_at: int) -> list[dict[str, Any]]:
     """The items one write stores: the aggregate first, then its user lists and changes."""
-    legacy = legacy or {}
     stored = [aggregate_item(write.title, write.aggregate, write.version)]
     stored += [
-        user_list_item(write.title, user, slot, write.version, expires_at, legacy.get(user))
+        user_list_item(write.title, user, slot, write.version, expires_at)
         for user, slot in write.slots.items()
     ]
     stored += [
@@ -205,12 +156,10 @@ def write_items(
     return stored
 
 
-def transact_actions(
-    table_name: str, write: Write, expires_at: int, legacy: Mapping[str, Legacy] | None = None
-) -> list[dict[str, Any]]:
+def transact_actions(table_name: str, write: Write, expires_at: int) -> list[dict[str, Any]]:
     """The TransactWriteItems actions of one write: the aggregate put only if the title is still at
     the version the write was planned from, the other items put with it."""
-    aggregate, *others = write_items(write, expires_at, legacy)
+    aggregate, *others = write_items(write, expires_at)
     guarded: dict[str, Any] = {"TableName": table_name, "Item": to_attributes(aggregate)}
     if write.expected_version == 0:
         guarded["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -257,13 +206,6 @@ def slot_from_item(item: Mapping[str, Any]) -> Slot:
     return Slot(user_list_from_item(item), order)
 
 
-def legacy_from_item(item: Mapping[str, Any]) -> Legacy | None:
-    if "seen" not in item:
-        return None
-    seen = {int(hour): frozenset(bytes(value) for value in ids) for hour, ids in item["seen"].items()}
-    return Legacy(seen, {str(key): str(reason) for key, reason in item.get("rejected", {}).items()})
-
-
 def remembered_from_item(item: Mapping[str, Any]) -> Remembered:
     status: Status = item["status"]
     return Remembered(
@@ -296,7 +238,7 @@ def list_image(image: Mapping[str, Any] | None) -> ListImage | None:
     """The list a plain stream image holds; None for an item that is not a list."""
     if image is None or image.get("kind") not in LIST_KINDS:
         return None
-    raw = {name: value for name, value in image.items() if name not in LEGACY_ATTRIBUTES}
+    raw = dict(image)
     user = image["user"] if image["kind"] == USER_LIST else None
     value = user_list_from_item(image) if user is not None else aggregate_from_item(image)
     return ListImage(str(image["title"]), user, version_of(image), value, raw)

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.lists.aggregate import Aggregate
 from shared.lists.coalesce import TitleState, Write
-from shared.lists.dedup import HOUR_MS, DedupSettings, Remembered
+from shared.lists.dedup import DedupSettings, Remembered
 from shared.lists.store import (
     CommitResult,
     StoredList,
@@ -30,7 +30,7 @@ from shared.lists.store import (
 from shared.lists.user_list import UserList
 from shared.stream.connectors.capacity import item_size
 from shared.stream.connectors.dynamodb import layout
-from shared.stream.connectors.dynamodb.layout import Key, Legacy
+from shared.stream.connectors.dynamodb.layout import Key
 
 MAX_TRANSACTION_ITEMS = 100
 MAX_TRANSACTION_BYTES = 4_000_000
@@ -58,8 +58,6 @@ class DynamoListStore:
         self.table_name = table_name
         self._window_hours = (dedup or DedupSettings()).window_hours
         self._sleep = sleep
-        self._legacy: dict[tuple[str, str], Legacy] = {}
-        """The legacy dedup windows of the user lists last loaded, carried into their next write."""
 
     # -- the listener's side ---------------------------------------------------------------------
 
@@ -81,21 +79,12 @@ class DynamoListStore:
         known: dict[tuple[str, str], Remembered] = {}
         for user, ids in users.items():
             item = found.get(layout.user_list_key(title, user))
-            legacy = None
             if item is not None:
                 slots[user] = layout.slot_from_item(item)
-                legacy = layout.legacy_from_item(item)
-            if legacy is None:
-                self._legacy.pop((title, user), None)
-            else:
-                self._legacy[(title, user)] = legacy
             for event_id in ids:
                 change = found.get(layout.change_key(title, user, event_id))
-                outcome = layout.remembered_from_item(change) if change else None
-                if outcome is None and legacy is not None:
-                    outcome = legacy.outcome(event_id)
-                if outcome is not None:
-                    known[(user, event_id)] = outcome
+                if change is not None:
+                    known[(user, event_id)] = layout.remembered_from_item(change)
         return TitleState(
             title=title,
             aggregate=layout.aggregate_from_item(aggregate),
@@ -168,21 +157,8 @@ class DynamoListStore:
         return {entry.write.title: outcome for entry in pack}
 
     def _prepare(self, write: Write, expires_at: int) -> "_Prepared":
-        actions = layout.transact_actions(
-            self.table_name, write, expires_at, self._carried(write, expires_at)
-        )
+        actions = layout.transact_actions(self.table_name, write, expires_at)
         return _Prepared(write, actions, sum(item_size(action["Put"]["Item"]) for action in actions))
-
-    def _carried(self, write: Write, expires_at: int) -> dict[str, Legacy]:
-        """The legacy windows of the write's user lists, without the hours that left the window."""
-        first_hour = (expires_at * 1000) // HOUR_MS - 2 * self._window_hours
-        carried = {}
-        for user in write.slots:
-            legacy = self._legacy.get((write.title, user))
-            kept = legacy.since(first_hour) if legacy else None
-            if kept is not None:
-                carried[user] = kept
-        return carried
 
     def _transact(self, pack: Sequence["_Prepared"]) -> set[str] | Exception | None:
         """None when stored; the titles whose version moved on when cancelled; Refused when it
@@ -237,11 +213,7 @@ class DynamoListStore:
 
     def change(self, title: str, user: str, event_id: str) -> Remembered | None:
         item = self.get(layout.change_key(title, user, event_id))
-        if item is not None:
-            return layout.remembered_from_item(item)
-        legacy_holder = self.get(layout.user_list_key(title, user))
-        legacy = layout.legacy_from_item(legacy_holder) if legacy_holder else None
-        return legacy.outcome(event_id) if legacy else None
+        return layout.remembered_from_item(item) if item is not None else None
 
     def query_page(
         self, limit: int, start: Mapping[str, Any] | None, **query: Any
