@@ -5,9 +5,9 @@ baselines measured in the same run on the same data; writes bench/results.json.
 
 1. Listener vs the original sample's algorithm and vs a Powertools listener (bench/
    powertools_listener.py), on the same Zipf workload, at batch sizes 1,000 and 100, against
-   moto: DynamoDB requests and write units per 1,000 records (counted from the requests: they hold
-   on AWS), records/s (moto's), CPU per record of the handler's thread; steady state with 25
-   hours of ids already held.
+   moto: DynamoDB requests, write and read units per 1,000 records (counted from the requests:
+   they hold on AWS), records/s (moto's), CPU per record of the handler's thread; one hot user
+   list receiving every record; steady state with 25 hours of outcomes already held.
 2. Trigger: Kinesis requests per 1,000 table changes, PutRecords vs one PutRecord each.
 3. Decode and validate per record of a 1,000-record event vs Powertools' parser models.
 4. Cold start of each handler vs boto3 making the same calls (bench/coldstart.py).
@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class Scale:
     ours_records: int
     baseline_records: int
-    held_ids: int
+    held_records: int
+    hot_records: int
     decode_repeats: int
     cold_runs: int
     latency_samples: int
@@ -58,8 +59,8 @@ def _part_of(name: str) -> str:
     return "stack"
 
 
-FULL = Scale(5000, 1000, 10_000, 5, 5, 100, 10_000, 400)
-SMOKE = Scale(50, 5, 25, 1, 1, 1, 50, 4)
+FULL = Scale(5000, 1000, 10_000, 5000, 5, 5, 100, 10_000, 400)
+SMOKE = Scale(50, 5, 100, 60, 1, 1, 1, 50, 4)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,8 +89,11 @@ def main(argv: list[str] | None = None) -> int:
                 figures["listener"] = listener_bench.figures(
                     aws, folder, scale.ours_records, scale.baseline_records
                 )
-                figures["listener"].append(
-                    listener_bench.steady(aws, folder, scale.ours_records, scale.held_ids)
+                figures["listener"] += listener_bench.hot_list(
+                    aws, folder, scale.hot_records, scale.baseline_records
+                )
+                figures["listener"] += listener_bench.steady(
+                    aws, folder, scale.ours_records, scale.held_records
                 )
             if "trigger" in parts:
                 figures["trigger"] = [trigger_bench.figure(aws)]

@@ -17,17 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.meter import DynamoMeter
-from bench.powertools_listener import WINDOW_SECONDS, PowertoolsListener
+from bench.powertools_listener import PowertoolsListener
 from bench.results import Figure, cost, rate
 from bench.sample_listener import SampleListener
 from bench.workload import submissions
 from services.listener.handler import listener
 from shared.events.testing import kinesis_event
-from shared.lists.dedup import HOUR_MS, Remembered
+from shared.lists.dedup import HOUR_MS
 from shared.stream.batch import batch_response
 from shared.stream.connectors.archive import open_archive
 from shared.stream.connectors.dynamodb import DynamoListStore
-from shared.stream.connectors.dynamodb.layout import change_item, to_attributes
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
@@ -84,7 +83,15 @@ def timed(handle: Callable[[Any], Any], batches: list[dict[str, Any]]) -> tuple[
     return wall, cpu
 
 
-def run_ours(aws: Aws, folder: Path, batches: list[dict[str, Any]], table: str | None = None) -> Run:
+def run_ours(
+    aws: Aws,
+    folder: Path,
+    batches: list[dict[str, Any]],
+    table: str | None = None,
+    clock: Callable[[int], int] | None = None,
+) -> Run:
+    """Our listener on `batches`; `clock`, given a batch's number, says when that batch runs
+    (epoch ms; now if not given)."""
     client = aws.client("dynamodb")
     table = table or create_table(aws, "ours")
     archive = open_archive(f"sqlite:///{folder}/ours-{uuid.uuid4().hex[:6]}.db")
@@ -98,9 +105,19 @@ def run_ours(aws: Aws, folder: Path, batches: list[dict[str, Any]], table: str |
 
     archive.record = counted  # type: ignore[method-assign]
     meter = DynamoMeter(client)
-    options = MaterializeOptions(store=DynamoListStore(client, table), archive=archive)
+    batch_number = [0]
+    options = MaterializeOptions(
+        store=DynamoListStore(client, table),
+        archive=archive,
+        clock=lambda: clock(batch_number[0]) if clock else int(time.time() * 1000),
+    )
     run = listener(options, KinesisStream(aws.client("kinesis"), create_stream(aws)), TAGS)
-    wall, cpu = timed(lambda event: batch_response(run(from_kinesis(event))), batches)
+
+    def handle(event: dict[str, Any]) -> None:
+        batch_response(run(from_kinesis(event)))
+        batch_number[0] += 1
+
+    wall, cpu = timed(handle, batches)
     records = sum(len(batch["Records"]) for batch in batches)
     return Run(records, meter.total_requests, meter.write_units, meter.read_units, calls[0], wall, cpu)
 
@@ -167,6 +184,14 @@ def figures(aws: Aws, folder: Path, ours_records: int, baseline_records: int) ->
                     theirs.per_1000(theirs.write_units),
                 ),
             ]
+        found.append(
+            cost(
+                f"listener_read_units_per_1000{suffix}",
+                "read units / 1,000 records (vs the sample)",
+                ours.per_1000(ours.read_units),
+                sample.per_1000(sample.read_units),
+            )
+        )
         for name, theirs in (("sample", sample), ("powertools", powertools)):
             found.append(
                 rate(
@@ -189,41 +214,71 @@ def figures(aws: Aws, folder: Path, ours_records: int, baseline_records: int) ->
     return found
 
 
-def steady(aws: Aws, folder: Path, records: int, held_ids: int) -> Figure:
-    """Write units per record on a table already holding 25 hours of ids (change items of other
-    records, spread over the window) vs the same records on an empty table. The lists are there
-    too: the workload runs once before it is measured, under other ids."""
+def hot_list(aws: Aws, folder: Path, records: int, baseline_records: int) -> list[Figure]:
+    """One user list receiving every record, in batches of 1,000: its item's room for outcomes
+    fills within the first batch, so from the second on every outcome of the batch before moves
+    out to a change item of its own, and every id the item no longer holds is looked up."""
+    documents = [
+        {"title": "hot", "user": "one", "type": "tally", "entries": {"xp": n % 7}} for n in range(records)
+    ]
+    ours = run_ours(aws, folder, events(documents, 1000))
+    sample = run_sample(aws, folder, events(documents[:baseline_records], 1000))
+    print(f"   hot list ours: {ours.describe()}\n   hot list sample: {sample.describe()}", flush=True)
+    return [
+        cost(
+            "listener_write_units_per_1000_hot_list",
+            "write units / 1,000 records, one user list (vs the sample)",
+            ours.per_1000(ours.write_units),
+            sample.per_1000(sample.write_units),
+        ),
+        cost(
+            "listener_read_units_per_1000_hot_list",
+            "read units / 1,000 records, one user list (vs the sample)",
+            ours.per_1000(ours.read_units),
+            sample.per_1000(sample.read_units),
+        ),
+    ]
+
+
+def steady(aws: Aws, folder: Path, records: int, held_records: int) -> list[Figure]:
+    """Write and read units per record on a table that already holds 25 hours of outcomes: the
+    workload's lists and `held_records` earlier records of the same workload under other ids,
+    decided at times spread over the last 25 hours (so their outcomes fill the user lists' items
+    and move out as they would in a day of traffic), against the same records on an empty table."""
     documents = list(submissions(records))
     empty = run_ours(aws, folder, events(documents, 1000))
     table = create_table(aws, "steady")
-    run_ours(aws, folder, events(documents, 1000, first=10**9), table)
-    client = aws.client("dynamodb")
+    earlier = list(submissions(held_records, seed=11))
+    batches = events(earlier, 1000, first=10**9)
     now_ms = int(time.time() * 1000)
-    titles_users = sorted({(doc["title"], doc["user"]) for doc in documents})
-    items = []
-    for n in range(held_ids):
-        title, user = titles_users[n % len(titles_users)]
-        decided = now_ms - (n % 25) * HOUR_MS
-        outcome = Remembered("applied", "", decided, "f" * 32)
-        items.append(change_item(title, user, f"held-{n}", outcome, decided // 1000 + WINDOW_SECONDS))
-    for start in range(0, len(items), 25):
-        chunk = items[start : start + 25]
-        client.batch_write_item(
-            RequestItems={table: [{"PutRequest": {"Item": to_attributes(i)}} for i in chunk]}
-        )
+    run_ours(
+        aws,
+        folder,
+        batches,
+        table,
+        clock=lambda n: now_ms - (len(batches) - n) * 24 * HOUR_MS // len(batches),
+    )
     held = run_ours(aws, folder, events(documents, 1000, first=2 * 10**9), table)
     print(
-        f"   steady: {held_ids} ids held, WU/record {held.write_units / held.records:.3f}"
+        f"   steady: {held_records} earlier records held, WU/record {held.write_units / held.records:.3f}"
         f" (empty table {empty.write_units / empty.records:.3f}),"
         f" RU/record {held.read_units / held.records:.3f} (empty {empty.read_units / empty.records:.3f})",
         flush=True,
     )
-    return cost(
-        "listener_write_units_per_record_steady",
-        "write units / record, 25 h of ids held (vs an empty table)",
-        held.write_units / held.records,
-        empty.write_units / empty.records,
-    )
+    return [
+        cost(
+            "listener_write_units_per_record_steady",
+            "write units / record, 25 h of outcomes held (vs an empty table)",
+            held.write_units / held.records,
+            empty.write_units / empty.records,
+        ),
+        cost(
+            "listener_read_units_per_record_steady",
+            "read units / record, 25 h of outcomes held (vs an empty table)",
+            held.read_units / held.records,
+            empty.read_units / empty.records,
+        ),
+    ]
 
 
 def create_table(aws: Aws, name: str) -> str:

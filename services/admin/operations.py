@@ -109,9 +109,11 @@ def rebuild_store(
     archive: ArchivedRows, store: ListStore, now_ms: int, dedup: DedupSettings
 ) -> RebuildReport:
     """Makes the store's lists what the archive gives: every rebuilt title is put (a list that
-    comes out the same publishes no event), then the lists the archive does not know are removed."""
+    comes out the same publishes no event), then the live lists the archive does not know are
+    removed. Tombstones stay: they hold outcomes of changes that did not apply (so never reached
+    the archive), and a rebuild replaces lists, never what was decided."""
     report = RebuildReport()
-    unknown = {(stored.title, stored.user): stored for stored in store.lists()}
+    unknown = {(stored.title, stored.user): stored for stored in store.lists() if stored.value is not None}
     expires_at = (now_ms + dedup.window_hours * HOUR_MS) // 1000
     for title in rebuilt_titles(archive, now_ms, dedup):
         report.items_written += store.put([title.write()], expires_at)

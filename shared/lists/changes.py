@@ -15,6 +15,10 @@ from decimal import Decimal
 from shared.lists.numbers import plain
 from shared.lists.user_list import ListType
 
+FINGERPRINT_HEX = 16
+"""64 bits: enough to tell a reused id's other body from a retry (a producer who forged a
+collision would only fool their own retry), and small enough to keep with every outcome."""
+
 OrderKey = tuple[int, str, int, str]
 """(effective time in epoch ms, shard id, sequence number as an integer, event id)."""
 
@@ -63,4 +67,4 @@ def fingerprint(change: Change) -> str:
         entries = sorted((key, str(plain(value))) for key, value in change.entries.items())
         content = ["submit", change.type, entries]
     encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode()).hexdigest()[:32]
+    return hashlib.sha256(encoded.encode()).hexdigest()[:FINGERPRINT_HEX]

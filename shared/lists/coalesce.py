@@ -5,10 +5,11 @@ applying them one by one would give, and returns:
 - one outcome per change: applied; superseded (a newer rank submission or delete of that user
   list already holds); rejected with the reason (a type conflict, a limit, a number out of
   range); or, for an id the user list already decided, a duplicate carrying that first outcome;
-- the writes to make: each one the aggregate, every user list changed since the previous write
-  and the outcome of every change decided since then, to be stored atomically. A title touched
-  by many changes in one batch needs several writes, because one DynamoDB transaction holds at
-  most 100 items and 4 MB.
+- the writes to make: each one the aggregate, every user list changed or given an outcome since
+  the previous write, and the outcome of every change decided since then, to be stored
+  atomically (a store keeps each outcome with its user list, so a write stores the user list of
+  every change it decides, changed or not). A title touched by many changes in one batch needs
+  several writes, because one DynamoDB transaction holds at most 100 items and 4 MB.
 
 Every write carries the aggregate version it expects and the one it sets, so writes of one
 title, from any batch, any shard, are serialized by that version: a write whose expected version
@@ -27,12 +28,21 @@ from shared.lists.numbers import NumberOutOfRange
 from shared.lists.user_list import Rejected, UserList, submit
 
 MAX_ITEMS_PER_WRITE = 99
-"""DynamoDB's 100 items per transaction, less the aggregate."""
+"""User lists a write stores: DynamoDB's 100 items per transaction, less the aggregate."""
 MAX_BYTES_PER_WRITE = 3_500_000
 """DynamoDB's 4 MB per transaction, less room for the keys and names every item repeats."""
 ITEM_OVERHEAD_BYTES = 2_048
-"""What an item takes beyond its entries or reason, at most: keys, names (128 characters of up
-to four bytes each, several times), type, version and times."""
+"""What an item takes beyond its entries, at most: keys, names (128 characters of up to four
+bytes each, several times), type, version and times."""
+KEPT_OUTCOMES_BYTES = 2_048
+"""What a user list's item keeps at most of the outcomes earlier writes decided (a store moves
+older ones out of it)."""
+OUTCOME_BYTES = 64
+"""What one outcome takes in its user list's item at most, beyond its reason: the digest of its
+id, its time, status and fingerprint."""
+MAX_OUTCOME_BYTES_PER_ITEM = 128 * 1024
+"""The outcomes one write may add to one user list's item: beside the largest list the limits
+allow, the item stays well inside DynamoDB's 400 KB."""
 
 ChangeRef = tuple[str, str]
 """(user, event id): what identifies a change within its title."""
@@ -60,6 +70,10 @@ class TitleState:
     version: int = 0
     slots: Mapping[str, Slot] = field(default_factory=dict)
     known: Mapping[ChangeRef, Remembered] = field(default_factory=dict)
+    carried: Mapping[str, object] = field(default_factory=dict, compare=False)
+    """What the store read of each user list beside its slot (the outcomes its item keeps),
+    opaque here: handed back with the first write of that user list, so the store writes it
+    again without keeping anything between calls. Not part of the state's value."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +97,10 @@ class Write:
     expected_version: int
     aggregate: Aggregate | None
     slots: Mapping[str, Slot]
+    """Every user list the write stores: each changed or given an outcome by it."""
     decided: Mapping[ChangeRef, Remembered] = field(default_factory=dict)
+    carried: Mapping[str, object] = field(default_factory=dict, compare=False)
+    """TitleState.carried of the write's user lists, for the store."""
 
     @property
     def version(self) -> int:
@@ -105,9 +122,31 @@ class _Pending:
     decided: dict[ChangeRef, Remembered] = field(default_factory=dict)
     size: int = 0
     applied: int = 0
+    outcome_bytes: dict[str, int] = field(default_factory=dict)
+    """User -> what the write's outcomes add to that user list's item."""
+    slot_bytes: dict[str, int] = field(default_factory=dict)
+    """User -> what that user list's item takes as the write leaves it, outcomes aside."""
 
-    def items(self) -> int:
-        return len(self.slots) + len(self.decided)
+    def fits(self, user: str, size: int, outcome_bytes: int, aggregate_bytes: int, limits: "_Limits") -> bool:
+        """Whether a change that adds `size` bytes to the write, `outcome_bytes` of them to its
+        user list's item, and leaves the aggregate at `aggregate_bytes`, still fits it."""
+        if not self.slots:
+            return True
+        return (
+            len(self.slots) + (user not in self.slots) <= limits.items
+            and self.size + size + aggregate_bytes <= limits.bytes
+            and self.outcome_bytes.get(user, 0) + outcome_bytes <= MAX_OUTCOME_BYTES_PER_ITEM
+        )
+
+    def write(self, state: TitleState, version: int, aggregate: Aggregate | None) -> "Write":
+        carried = {user: state.carried[user] for user in self.slots if user in state.carried}
+        return Write(state.title, version, aggregate, self.slots, self.decided, carried)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    items: int
+    bytes: int
 
 
 def plan_title(
@@ -118,6 +157,7 @@ def plan_title(
     max_bytes_per_write: int = MAX_BYTES_PER_WRITE,
 ) -> TitlePlan:
     """The writes and outcomes of `changes` (all of `state.title`) applied in order to `state`."""
+    limits = _Limits(max_items_per_write, max_bytes_per_write)
     aggregate, version = state.aggregate, state.version
     slots = dict(state.slots)
     known = dict(state.known)
@@ -133,28 +173,36 @@ def plan_title(
         slot = slots.get(change.user, Slot())
         status, reason, next_aggregate, next_slot = decide(aggregate, slot, change)
         decision = remembered(status, reason, now_ms, fingerprint(change))
-        changes_slot = status == "applied" and change.user not in pending.slots
-        added_items = 1 + changes_slot
-        added_bytes = _remembered_bytes(decision) + (_slot_bytes(next_slot) if status == "applied" else 0)
-        if pending.items() and (
-            pending.items() + added_items > max_items_per_write
-            or pending.size + added_bytes + _aggregate_bytes(next_aggregate) > max_bytes_per_write
-        ):
-            writes.append(Write(state.title, version, aggregate, pending.slots, pending.decided))
+        outcome_bytes = _outcome_bytes(decision)
+        size = _added_bytes(pending, change.user, next_slot, outcome_bytes)
+        if not pending.fits(change.user, size, outcome_bytes, _aggregate_bytes(next_aggregate), limits):
+            writes.append(pending.write(state, version, aggregate))
             version, pending = version + 1, _Pending()
+            size = _added_bytes(pending, change.user, next_slot, outcome_bytes)
         known[ref] = pending.decided[ref] = decision
-        pending.size += added_bytes
+        pending.size += size
+        pending.outcome_bytes[change.user] = pending.outcome_bytes.get(change.user, 0) + outcome_bytes
+        pending.slot_bytes[change.user] = _slot_bytes(next_slot)
+        # A change that does not apply leaves its slot as it was: its item is stored all the
+        # same, since the outcome is kept with it.
+        pending.slots[change.user] = next_slot
         if status == "applied":
-            slots[change.user] = pending.slots[change.user] = next_slot
+            slots[change.user] = next_slot
             aggregate = next_aggregate
             outcomes.append(Outcome("applied", version=version + 1, position=pending.applied))
             pending.applied += 1
         else:
             outcomes.append(Outcome(status, reason))
 
-    if pending.items():
-        writes.append(Write(state.title, version, aggregate, pending.slots, pending.decided))
+    if pending.slots:
+        writes.append(pending.write(state, version, aggregate))
     return TitlePlan(writes, outcomes)
+
+
+def _added_bytes(pending: _Pending, user: str, next_slot: Slot, outcome_bytes: int) -> int:
+    """What a change adds to the write being filled: its outcome, and what its user list's item
+    grows by (all of it, the first time the write stores that user list)."""
+    return outcome_bytes + _slot_bytes(next_slot) - pending.slot_bytes.get(user, 0)
 
 
 def decide(
@@ -206,10 +254,11 @@ def apply(
 
 
 def _slot_bytes(slot: Slot) -> int:
+    kept = ITEM_OVERHEAD_BYTES + KEPT_OUTCOMES_BYTES
     if slot.user_list is None:
-        return ITEM_OVERHEAD_BYTES
+        return kept
     entries = slot.user_list.entries
-    return ITEM_OVERHEAD_BYTES + entries_bytes(len(entries), sum(len(key.encode()) for key in entries))
+    return kept + entries_bytes(len(entries), sum(len(key.encode()) for key in entries))
 
 
 def _aggregate_bytes(aggregate: Aggregate | None) -> int:
@@ -220,5 +269,5 @@ def _aggregate_bytes(aggregate: Aggregate | None) -> int:
     return ITEM_OVERHEAD_BYTES + 2 * entries_bytes(len(aggregate.sums), keys)
 
 
-def _remembered_bytes(decision: Remembered) -> int:
-    return ITEM_OVERHEAD_BYTES + len(decision.reason.encode())
+def _outcome_bytes(decision: Remembered) -> int:
+    return OUTCOME_BYTES + len(decision.reason.encode())

@@ -97,13 +97,17 @@ class MemoryListStore:
                 self.slots[(write.title, user)] = slot
             for (user, event_id), decision in write.decided.items():
                 self.decided[(write.title, user, event_id)] = decision
-            items += 1 + len(write.slots) + len(write.decided)
+            items += 1 + len(write.slots)
         return items
 
     def remove(self, lists: Sequence[StoredList]) -> None:
+        """Removes the lists; a user list with outcomes remembered leaves a tombstone, as the
+        DynamoDB store's item stays to keep them."""
         for stored in lists:
             if stored.user is None:
                 self.aggregates.pop(stored.title, None)
+            elif any(key[:2] == (stored.title, stored.user) for key in self.decided):
+                self.slots[(stored.title, stored.user)] = Slot()
             else:
                 self.slots.pop((stored.title, stored.user), None)
 

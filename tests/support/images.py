@@ -4,7 +4,8 @@ from decimal import Decimal
 from typing import Any
 
 from shared.events.testing import dynamodb_record
-from shared.lists.coalesce import Slot
+from shared.lists.coalesce import Slot, Write
+from shared.lists.dedup import Remembered
 from shared.lists.user_list import UserList
 from shared.stream.connectors.dynamodb import layout
 
@@ -25,12 +26,15 @@ def created(title: str, user: str) -> dict[str, Any]:
 
 
 def user_list(version: int, entries: dict[str, int] | None = None, deleted: bool = False) -> dict[str, Any]:
-    """bill's list under "stats" as the table holds it."""
+    """bill's list under "stats" as the table holds it: with the outcome of the change that made
+    this version (the trigger must never publish those)."""
     live = None
     if not deleted:
         values = {key: Decimal(value) for key, value in (entries or {}).items()}
         live = UserList("stats", "bill", "tally", values, 1000 + version)
-    return layout.user_list_item("stats", "bill", Slot(live), version, 99)
+    decided = {("bill", f"change-{version}"): Remembered("applied", "", 1000 + version)}
+    write = Write("stats", version - 1, None, {"bill": Slot(live)}, decided)
+    return layout.stored_write(write, {}, 99, 25).items[1]
 
 
 KEYS_BILL = layout.as_key(layout.user_list_key("stats", "bill"))

@@ -101,7 +101,9 @@ def test_deleting_an_unknown_list_fences_off_older_changes() -> None:
     assert write.aggregate is None
     later = plan([rank("r1", "ghost", {"a": 1}, "t", at=4)], TitleState("t", None, 1, write.slots))
     assert statuses(later) == ["superseded"]
-    assert later.writes[0].slots == {} and later.writes[0].decided[("ghost", "r1")].status == "superseded"
+    # The fence holds, unchanged; its item is stored again to keep the outcome.
+    assert later.writes[0].slots == {"ghost": write.slots["ghost"]}
+    assert later.writes[0].decided[("ghost", "r1")].status == "superseded"
 
 
 def test_rank_submissions_are_last_writer_wins_by_effective_time() -> None:
@@ -149,17 +151,28 @@ def test_tally_additions_commute_whatever_their_times() -> None:
 
 
 def test_many_changes_split_into_writes_of_bounded_items_with_chained_versions() -> None:
-    changes: list[Change] = [tally(str(i), f"user{i}", 1) for i in range(5)]
-    # Each change is a user list and its outcome: two items, so two changes fill a write of 4.
+    changes: list[Change] = [tally(str(i), f"user{i}", 1) for i in range(9)]
+    # Each change is a user list (its outcome is kept in the user list's item): four fill a write
+    # of 4.
     result = plan(changes, TitleState("stats", version=7), per_write=4)
     writes = result.writes
     assert [(w.expected_version, len(w.slots), len(w.decided)) for w in writes] == [
-        (7, 2, 2),
-        (8, 2, 2),
+        (7, 4, 4),
+        (8, 4, 4),
         (9, 1, 1),
     ]
-    assert [w.aggregate.users for w in writes if w.aggregate] == [2, 4, 5]
-    assert [(o.version, o.position) for o in result.outcomes] == [(8, 0), (8, 1), (9, 0), (9, 1), (10, 0)]
+    assert [w.aggregate.users for w in writes if w.aggregate] == [4, 8, 9]
+    assert [(o.version, o.position) for o in result.outcomes] == [
+        *((8, n) for n in range(4)),
+        *((9, n) for n in range(4)),
+        (10, 0),
+    ]
+
+
+def test_outcomes_of_one_user_list_are_no_items_of_their_own() -> None:
+    changes: list[Change] = [tally(str(i), "bill", 1) for i in range(500)]
+    result = plan(changes, per_write=4)
+    assert [(len(w.slots), len(w.decided)) for w in result.writes] == [(1, 500)]
 
 
 def test_writes_are_split_by_bytes_as_well_as_by_items() -> None:

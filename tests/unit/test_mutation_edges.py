@@ -14,8 +14,11 @@ from shared.lists.aggregate import Aggregate, join, leave, swap
 from shared.lists.changes import Change, Delete, Submit, fingerprint
 from shared.lists.coalesce import (
     ITEM_OVERHEAD_BYTES,
+    KEPT_OUTCOMES_BYTES,
     MAX_BYTES_PER_WRITE,
     MAX_ITEMS_PER_WRITE,
+    MAX_OUTCOME_BYTES_PER_ITEM,
+    OUTCOME_BYTES,
     TitleState,
     Write,
     apply,
@@ -106,26 +109,26 @@ def tallies(count: int, user: str = "bill") -> list[Submit]:
     return [Submit(f"e{n}", "stats", user, "tally", {"xp": Decimal(1)}, n) for n in range(count)]
 
 
-def test_a_write_holds_exactly_the_items_a_transaction_allows_by_default() -> None:
-    # One user: the first change is two items (its user list and its outcome), each later one
-    # only its outcome. 98 changes make 99 items: one write; the 99th change starts a second.
-    one = plan_title(TitleState("stats"), tallies(98), NOW)
-    assert len(one.writes) == 1
-    assert len(one.writes[0].slots) + len(one.writes[0].decided) == MAX_ITEMS_PER_WRITE
-    two = plan_title(TitleState("stats"), tallies(99), NOW)
-    assert [len(write.decided) for write in two.writes] == [98, 1]
+def test_a_write_holds_exactly_the_outcomes_one_item_may_take() -> None:
+    # One user: every outcome goes into the one user list's item, until the write's outcomes
+    # would pass what one item may take; the next change starts a second write.
+    per_item = MAX_OUTCOME_BYTES_PER_ITEM // OUTCOME_BYTES
+    one = plan_title(TitleState("stats"), tallies(per_item), NOW)
+    assert [(len(write.slots), len(write.decided)) for write in one.writes] == [(1, per_item)]
+    two = plan_title(TitleState("stats"), tallies(per_item + 1), NOW)
+    assert [len(write.decided) for write in two.writes] == [per_item, 1]
     assert [write.expected_version for write in two.writes] == [0, 1]
-    assert [o.version for o in two.outcomes] == [1] * 98 + [2]
-    assert [o.position for o in two.outcomes[96:]] == [96, 97, 0]
+    assert [o.version for o in two.outcomes] == [1] * per_item + [2]
+    assert [o.position for o in two.outcomes[per_item - 2 :]] == [per_item - 2, per_item - 1, 0]
 
 
 def test_a_write_is_split_exactly_where_its_bytes_would_pass_the_limit() -> None:
     changes = tallies(3)
-    # Each applied change costs its outcome and its user list as it leaves it (counted again when
-    # the same list changes again: an upper bound); the aggregate comes on top, once.
+    # Each change costs its outcome; its user list's item counts once, as the write leaves it,
+    # with room for the outcomes it keeps; the aggregate comes on top, once.
     aggregate = ITEM_OVERHEAD_BYTES + 2 * entries_bytes(1, 2)
-    per_change = ITEM_OVERHEAD_BYTES + ITEM_OVERHEAD_BYTES + entries_bytes(1, 2)
-    exactly_two = 2 * per_change + aggregate
+    item = ITEM_OVERHEAD_BYTES + KEPT_OUTCOMES_BYTES + entries_bytes(1, 2)
+    exactly_two = 2 * OUTCOME_BYTES + item + aggregate
     fits = plan_title(TitleState("stats"), changes[:2], NOW, max_bytes_per_write=exactly_two)
     assert len(fits.writes) == 1
     split = plan_title(TitleState("stats"), changes[:2], NOW, max_bytes_per_write=exactly_two - 1)
@@ -250,13 +253,14 @@ def test_the_entities_are_the_documents_of_the_contract() -> None:
 # Bytes of a write: each kind of change counted as it will be stored, at the exact edge.
 
 
-def test_the_bytes_of_a_rejected_change_are_its_outcome_and_reason_only() -> None:
+def test_the_bytes_of_a_rejected_change_are_its_outcome_reason_and_unchanged_item() -> None:
     bill = Submit("t1", "stats", "bill", "tally", {"xp": Decimal(1)}, 1)
     conflict = Submit("r1", "stats", "beth", "rank", {"alien": Decimal(1)}, 2)
     reason = "type conflict: 'stats' is a tally list, so a rank submission cannot change it"
     aggregate = ITEM_OVERHEAD_BYTES + 2 * entries_bytes(1, 2)
-    applied = ITEM_OVERHEAD_BYTES + ITEM_OVERHEAD_BYTES + entries_bytes(1, 2)
-    exact = applied + ITEM_OVERHEAD_BYTES + len(reason.encode()) + aggregate
+    item = ITEM_OVERHEAD_BYTES + KEPT_OUTCOMES_BYTES
+    applied = OUTCOME_BYTES + item + entries_bytes(1, 2)
+    exact = applied + OUTCOME_BYTES + len(reason.encode()) + item + aggregate
     fits = plan_title(TitleState("stats"), [bill, conflict], NOW, max_bytes_per_write=exact)
     assert [outcome.reason for outcome in fits.outcomes] == ["", reason] and len(fits.writes) == 1
     assert (
@@ -266,8 +270,8 @@ def test_the_bytes_of_a_rejected_change_are_its_outcome_and_reason_only() -> Non
 
 def test_the_bytes_of_a_write_add_up_over_all_its_changes() -> None:
     aggregate = ITEM_OVERHEAD_BYTES + 2 * entries_bytes(1, 2)
-    per_change = ITEM_OVERHEAD_BYTES + ITEM_OVERHEAD_BYTES + entries_bytes(1, 2)
-    three = 3 * per_change + aggregate
+    item = ITEM_OVERHEAD_BYTES + KEPT_OUTCOMES_BYTES + entries_bytes(1, 2)
+    three = 3 * OUTCOME_BYTES + item + aggregate
     assert len(plan_title(TitleState("stats"), tallies(3), NOW, max_bytes_per_write=three).writes) == 1
     assert len(plan_title(TitleState("stats"), tallies(3), NOW, max_bytes_per_write=three - 1).writes) == 2
 
@@ -277,13 +281,10 @@ def test_the_bytes_of_a_write_add_up_over_all_its_changes() -> None:
 
 
 def test_fingerprints_are_stable_across_versions() -> None:
-    assert fingerprint(Delete("x", "t", "u", 1)) == "2b1c92d4219c3430dc056565a4c7fd23"
+    assert fingerprint(Delete("x", "t", "u", 1)) == "2b1c92d4219c3430"
     tally = Submit("x", "t", "u", "tally", {"é": Decimal("1.50"), "a b": Decimal(2)}, 1)
-    assert fingerprint(tally) == "8a6395e6ee3c5cfc7284fa38a3c85724"
-    assert (
-        fingerprint(Submit("x", "t", "u", "rank", {"alien": Decimal(1)}, 1))
-        == "357bf1e9d2159ae14e0c8dc1e4ac493b"
-    )
+    assert fingerprint(tally) == "8a6395e6ee3c5cfc"
+    assert fingerprint(Submit("x", "t", "u", "rank", {"alien": Decimal(1)}, 1)) == "357bf1e9d2159ae1"
 
 
 # The aggregate after a user changes their list: its size checked and its time kept.
@@ -353,11 +354,14 @@ def test_numbers_inside_lists_and_read_only_mappings_are_written_exactly_too() -
 
 
 def test_a_new_user_list_counts_as_an_item_of_its_own_at_the_edge_of_a_write() -> None:
-    # 49 users: 98 items (each a user list and an outcome). The 50th user's two items would make
-    # 100, one more than a transaction holds beside the aggregate: a second write takes them.
-    changes = [Submit(f"e{n}", "stats", f"user {n}", "tally", {"xp": Decimal(1)}, n) for n in range(50)]
+    # 99 users: 99 items (each a user list, its outcome kept in it). The 100th user's item would
+    # make 100, one more than a transaction holds beside the aggregate: a second write takes it.
+    changes = [Submit(f"e{n}", "stats", f"user {n}", "tally", {"xp": Decimal(1)}, n) for n in range(100)]
     result = plan_title(TitleState("stats"), changes, NOW)
-    assert [len(write.slots) + len(write.decided) for write in result.writes] == [98, 2]
+    assert [len(write.slots) for write in result.writes] == [MAX_ITEMS_PER_WRITE, 1]
+    # A change of a user already in the write adds no item.
+    again = plan_title(TitleState("stats"), [*changes[:99], replace(changes[0], event_id="again")], NOW)
+    assert [len(write.slots) for write in again.writes] == [MAX_ITEMS_PER_WRITE]
 
 
 def test_documents_too_deep_or_with_huge_integers_are_refused_with_their_reason() -> None:

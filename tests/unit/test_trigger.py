@@ -87,7 +87,7 @@ def test_insert_modify_and_remove_of_a_user_list() -> None:
     assert created["timestamp"] == 1_700_000_000_500
     assert created["partitionKey"] == partition_key("stats", "bill")
     assert created["tags"] == {**TAGS, "pipeline": "user-lists"}
-    assert created["raw"]["old"] is None
+    assert created["raw"]["old"] is None and "outcomes" not in created["raw"]["new"]
     assert created["raw"]["new"]["entries"] == {"xp": 25}
     # A deletion carries the list as it last was.
     assert events[2]["list"]["entries"] == {"xp": 30}

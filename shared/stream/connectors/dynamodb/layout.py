@@ -4,22 +4,23 @@ over plain values; only the DynamoDB adapter (this package) builds or reads a ke
 | item      | pk          | sk           | also                                                     |
 | --------- | ----------- | ------------ | -------------------------------------------------------- |
 | user list | `L#<title>` | `U#<user>`   | kind, title, user, type, entries, updatedAt, version,    |
-|           |             |              | fence                                                    |
+|           |             |              | fence, outcomes, movedOutAt                              |
 | aggregate | `L#<title>` | `A`          | kind, title, type, entries, counts, users, updatedAt,    |
 |           |             |              | version, gsi1pk/gsi1sk (the `titles` index)              |
 | change    | `L#<title>` | `C#<digest>` | kind, status, reason, fingerprint, decidedAt,            |
 |           |             |              | expiresAt (TTL)                                          |
 
-A change item remembers one change's outcome; its digest is the first 128 bits of the SHA-256
-of the JSON array `[user, event id]`, so the same id sent to two user lists is two items.
-A user list stays behind as a tombstone (`deleted`, no entries, `expiresAt` for DynamoDB's TTL)
-when it is deleted, so its fence still holds; an aggregate whose last user left stays as a
-tombstone too, so its version keeps counting up. Only live aggregates carry the keys of the
-`titles` index, which lists the titles.
+A user-list item keeps the outcomes of its recent changes (`outcomes`, see outcomes.py); older
+ones move out to change items of their own, keyed by the first 128 bits of the SHA-256 of the
+JSON array `[user, event id]`, so the same id sent to two user lists is two outcomes. A user list
+stays behind as a tombstone (`deleted`, no entries, `expiresAt` for DynamoDB's TTL) when it is
+deleted, so its fence still holds, and a user that never had a list gets one to keep the outcome
+of a change that did not apply; an aggregate whose last user left stays as a tombstone too, so
+its version keeps counting up. Only live aggregates carry the keys of the `titles` index, which
+lists the titles.
 """
 
-import hashlib
-import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +30,10 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from shared.lists.aggregate import Aggregate
 from shared.lists.changes import OrderKey
 from shared.lists.coalesce import Slot, Write
-from shared.lists.dedup import Remembered, Status
+from shared.lists.dedup import HOUR_MS, Remembered, Status
 from shared.lists.user_list import UserList
+from shared.stream.connectors.capacity import KB, item_size
+from shared.stream.connectors.dynamodb.outcomes import NO_OUTCOMES, Kept, Outcomes, digest, keep, pack, unpack
 
 USER_LIST = "user-list"
 AGGREGATE = "aggregate"
@@ -41,6 +44,12 @@ TITLES_PARTITION = "T"
 AGGREGATE_SORT_KEY = "A"
 USER_PREFIX = "U#"
 CHANGE_PREFIX = "C#"
+
+INTERNAL_ATTRIBUTES = ("outcomes", "movedOutAt")
+"""What a user-list item keeps for the listener alone: never published."""
+MIN_OUTCOME_ROOM = 128
+"""The least room an item keeps for earlier outcomes, however full its last KB: a few, so a retry
+soon after finds its id in the item."""
 
 Key = tuple[str, str]
 _serializer = TypeSerializer()
@@ -71,8 +80,11 @@ def user_list_key(title: str, user: str) -> Key:
 
 
 def change_key(title: str, user: str, event_id: str) -> Key:
-    scoped = json.dumps([user, event_id], ensure_ascii=False, separators=(",", ":"))
-    return (title_key(title), CHANGE_PREFIX + hashlib.sha256(scoped.encode()).hexdigest()[:32])
+    return digest_key(title, digest(user, event_id))
+
+
+def digest_key(title: str, key: bytes) -> Key:
+    return (title_key(title), CHANGE_PREFIX + key.hex())
 
 
 def key_of(item: Mapping[str, Any]) -> Key:
@@ -86,7 +98,9 @@ def as_key(key: Key) -> dict[str, str]:
 # -- items out -----------------------------------------------------------------------------------
 
 
-def user_list_item(title: str, user: str, slot: Slot, version: int, expires_at: int) -> dict[str, Any]:
+def user_list_item(
+    title: str, user: str, slot: Slot, version: int, expires_at: int, outcomes: Outcomes = NO_OUTCOMES
+) -> dict[str, Any]:
     key = user_list_key(title, user)
     item: dict[str, Any] = {"pk": key[0], "sk": key[1], "kind": USER_LIST, "title": title, "user": user}
     if slot.user_list is None:
@@ -102,7 +116,30 @@ def user_list_item(title: str, user: str, slot: Slot, version: int, expires_at: 
         # The sequence number as a string: Kinesis's have 56 digits, DynamoDB numbers at most 38.
         at, shard, sequence, event_id = slot.fence
         item["fence"] = [at, shard, str(sequence), event_id]
+    if outcomes.kept:
+        item["outcomes"] = pack(outcomes.kept)
+    if outcomes.moved_out_at:
+        item["movedOutAt"] = outcomes.moved_out_at
     return item
+
+
+def kept_tombstone(item: Mapping[str, Any], window_hours: int) -> dict[str, Any] | None:
+    """What stays of a user-list item once its list is removed: a tombstone with the outcomes it
+    keeps, expiring with the newest of them; None for an item that keeps none."""
+    outcomes = outcomes_from_item(item)
+    if item.get("kind") != USER_LIST or not (outcomes.kept or outcomes.some_moved_out):
+        return None
+    newest = max([outcomes.moved_out_at, *(each.outcome.decided_at for each in outcomes.kept)])
+    expires_at = (newest + window_hours * HOUR_MS) // 1000
+    return user_list_item(item["title"], item["user"], Slot(), version_of(item), expires_at, outcomes)
+
+
+def outcome_room(item: Mapping[str, Any]) -> int:
+    """The bytes a user-list item without its outcomes leaves for those of earlier writes: the
+    rest of its last KB (a write is billed by the KB), at least MIN_OUTCOME_ROOM."""
+    size = item_size(to_attributes(item)) + len("outcomes") + len("movedOutAt") + 8
+    room = math.ceil(size / KB) * KB - size
+    return room if room >= MIN_OUTCOME_ROOM else room + KB
 
 
 def aggregate_item(title: str, aggregate: Aggregate | None, version: int) -> dict[str, Any]:
@@ -123,17 +160,17 @@ def aggregate_item(title: str, aggregate: Aggregate | None, version: int) -> dic
     return item
 
 
-def change_item(
-    title: str, user: str, event_id: str, decision: Remembered, expires_at: int
-) -> dict[str, Any]:
-    key = change_key(title, user, event_id)
+def change_item(title: str, kept: Kept, window_hours: int) -> dict[str, Any]:
+    """The change item of an outcome that moves out of its user list's item."""
+    key = digest_key(title, kept.digest)
+    decision = kept.outcome
     item: dict[str, Any] = {
         "pk": key[0],
         "sk": key[1],
         "kind": CHANGE,
         "status": decision.status,
         "decidedAt": decision.decided_at,
-        "expiresAt": expires_at,
+        "expiresAt": (decision.decided_at + window_hours * HOUR_MS) // 1000,
     }
     if decision.reason:
         item["reason"] = decision.reason
@@ -142,31 +179,56 @@ def change_item(
     return item
 
 
-def write_items(write: Write, expires_at: int) -> list[dict[str, Any]]:
-    """The items one write stores: the aggregate first, then its user lists and changes."""
-    stored = [aggregate_item(write.title, write.aggregate, write.version)]
-    stored += [
-        user_list_item(write.title, user, slot, write.version, expires_at)
-        for user, slot in write.slots.items()
-    ]
-    stored += [
-        change_item(write.title, user, event_id, decision, expires_at)
-        for (user, event_id), decision in write.decided.items()
-    ]
-    return stored
+@dataclass(frozen=True)
+class StoredWrite:
+    """The items one write stores: the aggregate, then its user lists (each with the outcomes it
+    keeps), and the change items of the outcomes that move out, to be put before it commits."""
+
+    items: list[dict[str, Any]]
+    moved_out: list[dict[str, Any]]
+    outcomes: dict[str, Outcomes]
+    """User -> the outcomes its item keeps after the write."""
 
 
-def transact_actions(table_name: str, write: Write, expires_at: int) -> list[dict[str, Any]]:
-    """The TransactWriteItems actions of one write: the aggregate put only if the title is still at
-    the version the write was planned from, the other items put with it."""
-    aggregate, *others = write_items(write, expires_at)
+def stored_write(
+    write: Write, earlier: Mapping[str, Outcomes], expires_at: int, window_hours: int
+) -> StoredWrite:
+    """The items of `write`, given the outcomes each of its user lists' items kept before it.
+
+    `expires_at` is when the write's own outcomes may be forgotten (epoch seconds): one window
+    after the write, so outcomes decided a window before the write are dropped."""
+    window_ms = window_hours * HOUR_MS
+    forgotten_before = expires_at * 1000 - 2 * window_ms
+    decided: dict[str, list[Kept]] = {}
+    for (user, event_id), decision in write.decided.items():
+        decided.setdefault(user, []).append(Kept(digest(user, event_id), decision))
+    items = [aggregate_item(write.title, write.aggregate, write.version)]
+    moved_out: list[dict[str, Any]] = []
+    kept_by_user: dict[str, Outcomes] = {}
+    for user, slot in write.slots.items():
+        bare = user_list_item(write.title, user, slot, write.version, expires_at)
+        outcomes, moved = keep(
+            earlier.get(user, NO_OUTCOMES), decided.get(user, ()), forgotten_before, outcome_room(bare)
+        )
+        kept_by_user[user] = outcomes
+        items.append(user_list_item(write.title, user, slot, write.version, expires_at, outcomes))
+        moved_out += [change_item(write.title, each, window_hours) for each in moved]
+    return StoredWrite(items, moved_out, kept_by_user)
+
+
+def transact_actions(
+    table_name: str, items: list[dict[str, Any]], expected_version: int
+) -> list[dict[str, Any]]:
+    """The TransactWriteItems actions of one write's items: the aggregate (the first) put only if
+    the title is still at the version the write was planned from, the other items put with it."""
+    aggregate, *others = items
     guarded: dict[str, Any] = {"TableName": table_name, "Item": to_attributes(aggregate)}
-    if write.expected_version == 0:
+    if expected_version == 0:
         guarded["ConditionExpression"] = "attribute_not_exists(pk)"
     else:
         guarded["ConditionExpression"] = "#version = :expected"
         guarded["ExpressionAttributeNames"] = {"#version": "version"}
-        guarded["ExpressionAttributeValues"] = {":expected": {"N": str(write.expected_version)}}
+        guarded["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
     return [{"Put": guarded}] + [
         {"Put": {"TableName": table_name, "Item": to_attributes(item)}} for item in others
     ]
@@ -206,6 +268,13 @@ def slot_from_item(item: Mapping[str, Any]) -> Slot:
     return Slot(user_list_from_item(item), order)
 
 
+def outcomes_from_item(item: Mapping[str, Any] | None) -> Outcomes:
+    if item is None:
+        return NO_OUTCOMES
+    packed = item.get("outcomes")
+    return Outcomes(unpack(bytes(packed)) if packed else (), int(item.get("movedOutAt", 0)))
+
+
 def remembered_from_item(item: Mapping[str, Any]) -> Remembered:
     status: Status = item["status"]
     return Remembered(
@@ -238,7 +307,7 @@ def list_image(image: Mapping[str, Any] | None) -> ListImage | None:
     """The list a plain stream image holds; None for an item that is not a list."""
     if image is None or image.get("kind") not in LIST_KINDS:
         return None
-    raw = dict(image)
+    raw = {name: value for name, value in image.items() if name not in INTERNAL_ATTRIBUTES}
     user = image["user"] if image["kind"] == USER_LIST else None
     value = user_list_from_item(image) if user is not None else aggregate_from_item(image)
     return ListImage(str(image["title"]), user, version_of(image), value, raw)

@@ -1,16 +1,19 @@
 """The list store on DynamoDB: the only module that speaks DynamoDB for lists.
 
-The listener reads the state of the titles, user lists and changes a batch names with consistent
-BatchGetItem calls, and stores its writes with TransactWriteItems: each write puts a title's
-aggregate, conditioned on the version it was planned from, together with the user lists and the
-change outcomes decided with it. Several titles share one transaction up to DynamoDB's 100 items
-and 4 MB, so a batch of a thousand records costs a few dozen requests.
+The listener reads the titles and user lists a batch names with consistent BatchGetItem calls:
+each user-list item holds the outcomes of its recent changes, so an id is looked up in a change
+item of its own only when its user list has moved outcomes out within the window. It stores its
+writes with TransactWriteItems: each write puts a title's aggregate, conditioned on the version
+it was planned from, together with its user lists and the outcomes they keep; the outcomes that
+move out of an item are put before, with BatchWriteItem (plain puts cost half a transactional
+one). Several titles share one transaction up to DynamoDB's 100 items and 4 MB, so a batch of a
+thousand records costs a few dozen requests.
 """
 
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +34,7 @@ from shared.lists.user_list import UserList
 from shared.stream.connectors.capacity import item_size
 from shared.stream.connectors.dynamodb import layout
 from shared.stream.connectors.dynamodb.layout import Key
+from shared.stream.connectors.dynamodb.outcomes import NO_OUTCOMES, Outcomes, digest
 
 MAX_TRANSACTION_ITEMS = 100
 MAX_TRANSACTION_BYTES = 4_000_000
@@ -65,33 +69,60 @@ class DynamoListStore:
         keys: list[Key] = []
         for title, users in wanted.items():
             keys.append(layout.aggregate_key(title))
-            for user, ids in users.items():
-                keys.append(layout.user_list_key(title, user))
-                keys += [layout.change_key(title, user, event_id) for event_id in ids]
+            keys += [layout.user_list_key(title, user) for user in users]
         found = self.get_many(keys)
-        return {title: self._title_state(title, users, found) for title, users in wanted.items()}
-
-    def _title_state(
-        self, title: str, users: Mapping[str, Any], found: Mapping[Key, dict[str, Any]]
-    ) -> TitleState:
-        aggregate = found.get(layout.aggregate_key(title))
-        slots = {}
-        known: dict[tuple[str, str], Remembered] = {}
-        for user, ids in users.items():
-            item = found.get(layout.user_list_key(title, user))
-            if item is not None:
-                slots[user] = layout.slot_from_item(item)
-            for event_id in ids:
-                change = found.get(layout.change_key(title, user, event_id))
-                if change is not None:
-                    known[(user, event_id)] = layout.remembered_from_item(change)
-        return TitleState(
-            title=title,
-            aggregate=layout.aggregate_from_item(aggregate),
-            version=layout.version_of(aggregate),
-            slots=slots,
-            known=known,
+        outcomes = {
+            (title, user): layout.outcomes_from_item(found.get(layout.user_list_key(title, user)))
+            for title, users in wanted.items()
+            for user in users
+        }
+        moved_out = self.get_many(
+            [
+                layout.change_key(title, user, event_id)
+                for title, users in wanted.items()
+                for user, ids in users.items()
+                for event_id in self._elsewhere(outcomes[(title, user)], user, ids)
+            ]
         )
+        states = {}
+        for title, users in wanted.items():
+            aggregate = found.get(layout.aggregate_key(title))
+            slots, known, carried = {}, {}, {}
+            for user, ids in users.items():
+                item = found.get(layout.user_list_key(title, user))
+                if item is not None:
+                    slots[user] = layout.slot_from_item(item)
+                    carried[user] = outcomes[(title, user)]
+                for event_id in ids:
+                    outcome = self._outcome(title, user, event_id, outcomes[(title, user)], moved_out)
+                    if outcome is not None:
+                        known[(user, event_id)] = outcome
+            states[title] = TitleState(
+                title=title,
+                aggregate=layout.aggregate_from_item(aggregate),
+                version=layout.version_of(aggregate),
+                slots=slots,
+                known=known,
+                carried=carried,
+            )
+        return states
+
+    @staticmethod
+    def _elsewhere(outcomes: Outcomes, user: str, ids: Collection[str]) -> list[str]:
+        """The ids an item does not hold that may be in change items of their own."""
+        if not outcomes.some_moved_out:
+            return []
+        return [event_id for event_id in ids if outcomes.find(digest(user, event_id)) is None]
+
+    @staticmethod
+    def _outcome(
+        title: str, user: str, event_id: str, outcomes: Outcomes, moved_out: Mapping[Key, dict[str, Any]]
+    ) -> Remembered | None:
+        kept = outcomes.find(digest(user, event_id))
+        if kept is not None:
+            return kept
+        item = moved_out.get(layout.change_key(title, user, event_id))
+        return layout.remembered_from_item(item) if item is not None else None
 
     def get_many(self, keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
         """Items by key, read consistently, 100 keys a request."""
@@ -124,15 +155,20 @@ class DynamoListStore:
         """Stores each title's writes in order, packing titles into shared transactions.
 
         A title whose write is refused (its aggregate moved on) is reported stale and its later
-        writes are not tried; the other titles of that transaction are tried again."""
+        writes are not tried; the other titles of that transaction are tried again. A write's
+        user lists start from the outcomes the previous write of this call left them, or those
+        the load read (the write's `carried`)."""
         result = CommitResult()
         queues = {title: deque(title_writes) for title, title_writes in writes.items() if title_writes}
+        kept: dict[tuple[str, str], Outcomes] = {}
         while queues:
-            prepared = [self._prepare(queue[0], expires_at) for queue in queues.values()]
+            prepared = [self._prepare(queue[0], expires_at, kept) for queue in queues.values()]
             for pack in _packs(prepared):
                 for title, outcome in self._transact_titles(pack).items():
                     if outcome is None:
                         result.committed[title] = result.committed.get(title, 0) + 1
+                        entry = next(entry for entry in pack if entry.write.title == title)
+                        kept.update({(title, user): each for user, each in entry.stored.outcomes.items()})
                         queues[title].popleft()
                         if queues[title]:
                             continue
@@ -150,15 +186,32 @@ class DynamoListStore:
     def _transact_titles(self, pack: Sequence["_Prepared"]) -> dict[str, set[str] | Exception | None]:
         """The outcome of a pack, title by title. A pack DynamoDB refuses as invalid is sent again
         one title at a time, so only the title that cannot be stored is refused, never the others
-        that shared its transaction."""
+        that shared its transaction. The outcomes moving out of the pack's items are put first:
+        they are final (decided by writes that committed), so putting them again is harmless."""
+        try:
+            self._write_many(
+                [
+                    {"PutRequest": {"Item": layout.to_attributes(item)}}
+                    for e in pack
+                    for item in e.stored.moved_out
+                ]
+            )
+        except TableUnavailable as error:
+            return {entry.write.title: error for entry in pack}
         outcome = self._transact(pack)
         if isinstance(outcome, Refused) and len(pack) > 1:
             return {entry.write.title: self._transact([entry]) for entry in pack}
         return {entry.write.title: outcome for entry in pack}
 
-    def _prepare(self, write: Write, expires_at: int) -> "_Prepared":
-        actions = layout.transact_actions(self.table_name, write, expires_at)
-        return _Prepared(write, actions, sum(item_size(action["Put"]["Item"]) for action in actions))
+    def _prepare(
+        self, write: Write, expires_at: int, kept: Mapping[tuple[str, str], Outcomes]
+    ) -> "_Prepared":
+        earlier = {
+            user: kept.get((write.title, user)) or _outcomes(write.carried.get(user)) for user in write.slots
+        }
+        stored = layout.stored_write(write, earlier, expires_at, self._window_hours)
+        actions = layout.transact_actions(self.table_name, stored.items, write.expected_version)
+        return _Prepared(write, stored, actions, sum(item_size(action["Put"]["Item"]) for action in actions))
 
     def _transact(self, pack: Sequence["_Prepared"]) -> set[str] | Exception | None:
         """None when stored; the titles whose version moved on when cancelled; Refused when it
@@ -212,6 +265,9 @@ class DynamoListStore:
         return layout.user_list_from_item(self.get(layout.user_list_key(title, user)))
 
     def change(self, title: str, user: str, event_id: str) -> Remembered | None:
+        outcomes = layout.outcomes_from_item(self.get(layout.user_list_key(title, user)))
+        if not self._elsewhere(outcomes, user, [event_id]):
+            return outcomes.find(digest(user, event_id))
         item = self.get(layout.change_key(title, user, event_id))
         return layout.remembered_from_item(item) if item is not None else None
 
@@ -293,18 +349,42 @@ class DynamoListStore:
                 yield StoredList(item["title"], item["user"], layout.user_list_from_item(item))
 
     def put(self, writes: Sequence[Write], expires_at: int) -> int:
-        new_items = [item for write in writes for item in layout.write_items(write, expires_at)]
-        self._write_many([{"PutRequest": {"Item": layout.to_attributes(item)}} for item in new_items])
+        """Stores the writes as they are, each user list keeping the outcomes its item holds (a
+        rebuild replaces lists, never what was decided for them)."""
+        keys = [layout.user_list_key(write.title, user) for write in writes for user in write.slots]
+        found = self.get_many(keys)
+        stored = [
+            layout.stored_write(
+                write,
+                {
+                    user: layout.outcomes_from_item(found.get(layout.user_list_key(write.title, user)))
+                    for user in write.slots
+                },
+                expires_at,
+                self._window_hours,
+            )
+            for write in writes
+        ]
+        moved_out = [item for each in stored for item in each.moved_out]
+        new_items = [item for each in stored for item in each.items]
+        self._write_many(
+            [{"PutRequest": {"Item": layout.to_attributes(item)}} for item in moved_out + new_items]
+        )
         return len(new_items)
 
     def remove(self, lists: Sequence[StoredList]) -> None:
+        """Removes the lists; a user list whose item keeps outcomes leaves a tombstone that keeps
+        them until they expire."""
         keys = [
             layout.aggregate_key(stored.title)
             if stored.user is None
             else layout.user_list_key(stored.title, stored.user)
             for stored in lists
         ]
-        self._delete_many(keys)
+        kept = [layout.kept_tombstone(item, self._window_hours) for item in self.get_many(keys).values()]
+        tombstones = [item for item in kept if item is not None]
+        self._write_many([{"PutRequest": {"Item": layout.to_attributes(item)}} for item in tombstones])
+        self._delete_many([key for key in keys if key not in {layout.key_of(item) for item in tombstones}])
 
     def purge(self) -> int:
         """Removes every list and every remembered change."""
@@ -361,8 +441,14 @@ _USER_SUMMARY = {"#title": "title", "#user": "user", "#type": "type", "#updatedA
 @dataclass(frozen=True)
 class _Prepared:
     write: Write
+    stored: layout.StoredWrite
     actions: list[dict[str, Any]]
     size: int
+
+
+def _outcomes(carried: object) -> Outcomes:
+    """The outcomes a load carried for a user list (none for one it did not find)."""
+    return carried if isinstance(carried, Outcomes) else NO_OUTCOMES
 
 
 def _packs(prepared: Sequence[_Prepared]) -> Iterator[list[_Prepared]]:
