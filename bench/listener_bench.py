@@ -215,13 +215,16 @@ def figures(aws: Aws, folder: Path, ours_records: int, baseline_records: int) ->
 
 
 def hot_list(aws: Aws, folder: Path, records: int, baseline_records: int) -> list[Figure]:
-    """One user list receiving every record, in batches of 1,000: its item's room for outcomes
-    fills within the first batch, so from the second on every outcome of the batch before moves
-    out to a change item of its own, and every id the item no longer holds is looked up."""
+    """One user list receiving every record, in batches of 1,000, measured once it is hot (two
+    batches in): every write moves the outcomes of the batch before it out to change items of
+    their own, and its filters of those fill up to their bound."""
     documents = [
-        {"title": "hot", "user": "one", "type": "tally", "entries": {"xp": n % 7}} for n in range(records)
+        {"title": "hot", "user": "one", "type": "tally", "entries": {"xp": n % 7}}
+        for n in range(records + 2000)
     ]
-    ours = run_ours(aws, folder, events(documents, 1000))
+    table = create_table(aws, "hot")
+    run_ours(aws, folder, events(documents[:2000], 1000), table)
+    ours = run_ours(aws, folder, events(documents[2000:], 1000, first=10**6), table)
     sample = run_sample(aws, folder, events(documents[:baseline_records], 1000))
     print(f"   hot list ours: {ours.describe()}\n   hot list sample: {sample.describe()}", flush=True)
     return [

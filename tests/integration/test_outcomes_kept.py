@@ -20,7 +20,7 @@ from shared.lists.dedup import HOUR_MS
 from shared.lists.store import CommitResult, ListStore, Wanted
 from shared.stream.batch import batch_response
 from shared.stream.connectors.capacity import item_size
-from shared.stream.connectors.dynamodb import DynamoListStore, layout, outcomes
+from shared.stream.connectors.dynamodb import DynamoListStore, layout, moved_out, outcomes
 from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
 from tests.support.harness import TAGS, Harness
@@ -53,7 +53,7 @@ def item_of(harness: Harness, user: str = "bill") -> dict[str, Any]:
     return found
 
 
-def moved_out(harness: Harness) -> list[dict[str, Any]]:
+def change_items(harness: Harness) -> list[dict[str, Any]]:
     return [item for item in harness.store.scan() if item.get("kind") == layout.CHANGE]
 
 
@@ -90,7 +90,7 @@ class CommitFailsOnce:
 
 def test_a_crash_between_moving_outcomes_out_and_the_commit_applies_nothing_twice(harness: Harness) -> None:
     fill(harness, batches=1, per_batch=60)
-    assert moved_out(harness) == []
+    assert change_items(harness) == []
     client = CommitFailsOnce(harness.deployed.aws.client("dynamodb"))
     crashing = DynamoListStore(client, harness.deployed.table_name)
     records = [kinesis_record(envelope(f"next-{n}"), 100 + n) for n in range(5)]
@@ -99,7 +99,7 @@ def test_a_crash_between_moving_outcomes_out_and_the_commit_applies_nothing_twic
         run(harness, {"Records": records}, store=crashing)["batchItemFailures"][0]["itemIdentifier"] == "100"
     )
     assert client.failed
-    copies = {item["sk"].removeprefix("C#") for item in moved_out(harness)}
+    copies = {item["sk"].removeprefix("C#") for item in change_items(harness)}
     still_kept = {each.digest.hex() for each in layout.outcomes_from_item(item_of(harness)).kept}
     # ...so the oldest outcomes sit in their change items and still in the user list's item
     # (the commit that would have dropped them never happened), and nothing of the failed
@@ -165,14 +165,18 @@ def test_a_hot_list_past_its_items_room_keeps_every_outcome_and_a_small_item(har
     fill(harness, batches, per_batch)
     held = layout.outcomes_from_item(item_of(harness))
     # The newest batch is in the item; every earlier outcome moved out, one item each.
-    assert len(held.kept) == per_batch and len(moved_out(harness)) == per_batch * (batches - 1)
+    assert len(held.kept) == per_batch and len(change_items(harness)) == per_batch * (batches - 1)
     oldest, newest = "id-0-0", f"id-{batches - 1}-{per_batch - 1}"
     again = [envelope(oldest), envelope(newest), envelope("one more")]
     assert run(harness, kinesis_event(again, first_sequence=10_000)) == {"batchItemFailures": []}
     assert harness.user_list("stats", "bill")["entries"] == {"xp": per_batch * batches + 1}  # type: ignore[index]
     assert harness.archive.count() == per_batch * batches + 1
-    # That last write moved the whole batch before it out: the item holds what fits its room.
-    assert item_size(layout.to_attributes(item_of(harness))) <= 1024
+    # That last write moved the whole batch before it out: beside its filters of what moved out,
+    # the item holds only the outcomes that fit the rest of its last KB.
+    item = item_of(harness)
+    filters = moved_out.packed_size(layout.outcomes_from_item(item).moved_out)
+    assert 0 < filters <= moved_out.budget(per_batch)
+    assert item_size(layout.to_attributes(item)) - filters <= 1024
     for event_id in (oldest, newest):
         found = harness.store.change("stats", "bill", event_id)
         assert found is not None and found.status == "applied", event_id

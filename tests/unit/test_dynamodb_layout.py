@@ -15,7 +15,7 @@ from shared.lists.dedup import Remembered
 from shared.lists.limits import MAX_LIST_BYTES, MAX_NAME_LENGTH
 from shared.lists.user_list import UserList
 from shared.stream.connectors.capacity import item_size
-from shared.stream.connectors.dynamodb import layout, outcomes
+from shared.stream.connectors.dynamodb import layout, moved_out, outcomes
 from shared.stream.connectors.dynamodb.table import MAX_TRANSACTION_BYTES
 from tests.support.aws import ROOT
 
@@ -122,7 +122,9 @@ def test_earlier_outcomes_move_out_oldest_first_once_the_item_is_full_and_the_wr
     assert moved, "the item kept every outcome: the test did not pass its room"
     # Oldest first: every outcome moved out was decided before every one still kept.
     assert max(int(item["decidedAt"]) for item in moved) <= min(k.outcome.decided_at for k in earlier.kept)
-    assert earlier.moved_out_at == max(int(item["decidedAt"]) for item in moved)
+    # The item's filters hold every outcome that moved out, and when the newest was decided.
+    assert all(earlier.may_have_moved_out(bytes.fromhex(item["sk"].removeprefix("C#"))) for item in moved)
+    assert earlier.moved_out[-1].newest == max(int(item["decidedAt"]) for item in moved)
     # Each moved outcome is a change item of its own, removed by TTL a window after its decision.
     first = moved[0]
     assert first["kind"] == "change" and first["status"] == "applied" and first["fingerprint"] == "ab" * 8
@@ -134,12 +136,12 @@ def test_outcomes_older_than_the_window_are_forgotten_and_so_is_that_any_moved_o
     hour = 3_600_000
     now = 1_700_000_000_000
     old = Remembered("rejected", "type conflict: \U0001f3ac", now - 26 * hour, "")
-    earlier = outcomes.Outcomes((outcomes.Kept(outcomes.digest("bill", "old"), old),), now - 30 * hour)
+    gone = moved_out.moving_out((), [(outcomes.digest("bill", "older"), now - 30 * hour)], 0)
+    earlier = outcomes.Outcomes((outcomes.Kept(outcomes.digest("bill", "old"), old),), gone)
     write = Write("stats", 1, None, {"bill": Slot()}, {("bill", "new"): Remembered("applied", "", now)})
     stored = layout.stored_write(write, {"bill": earlier}, (now + 25 * hour) // 1000, 25)
     assert [k.outcome for k in stored.outcomes["bill"].kept] == [Remembered("applied", "", now)]
-    assert stored.outcomes["bill"].moved_out_at == 0 and stored.moved_out == []
-    assert not stored.outcomes["bill"].some_moved_out
+    assert stored.outcomes["bill"].moved_out == () and stored.moved_out == []
 
 
 def test_packed_outcomes_read_back_exactly() -> None:

@@ -4,7 +4,7 @@ over plain values; only the DynamoDB adapter (this package) builds or reads a ke
 | item      | pk          | sk           | also                                                     |
 | --------- | ----------- | ------------ | -------------------------------------------------------- |
 | user list | `L#<title>` | `U#<user>`   | kind, title, user, type, entries, updatedAt, version,    |
-|           |             |              | fence, outcomes, movedOutAt                              |
+|           |             |              | fence, outcomes, movedOut                                |
 | aggregate | `L#<title>` | `A`          | kind, title, type, entries, counts, users, updatedAt,    |
 |           |             |              | version, gsi1pk/gsi1sk (the `titles` index)              |
 | change    | `L#<title>` | `C#<digest>` | kind, status, reason, fingerprint, decidedAt,            |
@@ -33,6 +33,7 @@ from shared.lists.coalesce import Slot, Write
 from shared.lists.dedup import HOUR_MS, Remembered, Status
 from shared.lists.user_list import UserList
 from shared.stream.connectors.capacity import KB, item_size
+from shared.stream.connectors.dynamodb import moved_out
 from shared.stream.connectors.dynamodb.outcomes import NO_OUTCOMES, Kept, Outcomes, digest, keep, pack, unpack
 
 USER_LIST = "user-list"
@@ -45,7 +46,7 @@ AGGREGATE_SORT_KEY = "A"
 USER_PREFIX = "U#"
 CHANGE_PREFIX = "C#"
 
-INTERNAL_ATTRIBUTES = ("outcomes", "movedOutAt")
+INTERNAL_ATTRIBUTES = ("outcomes", "movedOut")
 """What a user-list item keeps for the listener alone: never published."""
 MIN_OUTCOME_ROOM = 128
 """The least room an item keeps for earlier outcomes, however full its last KB: a few, so a retry
@@ -118,8 +119,8 @@ def user_list_item(
         item["fence"] = [at, shard, str(sequence), event_id]
     if outcomes.kept:
         item["outcomes"] = pack(outcomes.kept)
-    if outcomes.moved_out_at:
-        item["movedOutAt"] = outcomes.moved_out_at
+    if outcomes.moved_out:
+        item["movedOut"] = moved_out.pack(outcomes.moved_out)
     return item
 
 
@@ -127,17 +128,19 @@ def kept_tombstone(item: Mapping[str, Any], window_hours: int) -> dict[str, Any]
     """What stays of a user-list item once its list is removed: a tombstone with the outcomes it
     keeps, expiring with the newest of them; None for an item that keeps none."""
     outcomes = outcomes_from_item(item)
-    if item.get("kind") != USER_LIST or not (outcomes.kept or outcomes.some_moved_out):
+    if item.get("kind") != USER_LIST or not (outcomes.kept or outcomes.moved_out):
         return None
-    newest = max([outcomes.moved_out_at, *(each.outcome.decided_at for each in outcomes.kept)])
+    newest = max(
+        [*(each.newest for each in outcomes.moved_out), *(each.outcome.decided_at for each in outcomes.kept)]
+    )
     expires_at = (newest + window_hours * HOUR_MS) // 1000
     return user_list_item(item["title"], item["user"], Slot(), version_of(item), expires_at, outcomes)
 
 
 def outcome_room(item: Mapping[str, Any]) -> int:
-    """The bytes a user-list item without its outcomes leaves for those of earlier writes: the
-    rest of its last KB (a write is billed by the KB), at least MIN_OUTCOME_ROOM."""
-    size = item_size(to_attributes(item)) + len("outcomes") + len("movedOutAt") + 8
+    """The bytes a user-list item without its kept outcomes leaves for them: the rest of its last
+    KB (a write is billed by the KB), at least MIN_OUTCOME_ROOM."""
+    size = item_size(to_attributes(item)) + len("outcomes")
     room = math.ceil(size / KB) * KB - size
     return room if room >= MIN_OUTCOME_ROOM else room + KB
 
@@ -203,17 +206,24 @@ def stored_write(
     for (user, event_id), decision in write.decided.items():
         decided.setdefault(user, []).append(Kept(digest(user, event_id), decision))
     items = [aggregate_item(write.title, write.aggregate, write.version)]
-    moved_out: list[dict[str, Any]] = []
+    change_items: list[dict[str, Any]] = []
     kept_by_user: dict[str, Outcomes] = {}
     for user, slot in write.slots.items():
-        bare = user_list_item(write.title, user, slot, write.version, expires_at)
-        outcomes, moved = keep(
-            earlier.get(user, NO_OUTCOMES), decided.get(user, ()), forgotten_before, outcome_room(bare)
+        before = earlier.get(user, NO_OUTCOMES)
+        # The room left beside the list and its filters of what moved out, as they stand.
+        bare = user_list_item(
+            write.title, user, slot, write.version, expires_at, Outcomes((), before.moved_out)
         )
+        room = outcome_room(bare)
+        outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room)
+        grown = moved_out.packed_size(outcomes.moved_out) - moved_out.packed_size(before.moved_out)
+        if grown > 0:
+            # The filters grew with what moved out: that much less room for the outcomes kept.
+            outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room - grown)
         kept_by_user[user] = outcomes
         items.append(user_list_item(write.title, user, slot, write.version, expires_at, outcomes))
-        moved_out += [change_item(write.title, each, window_hours) for each in moved]
-    return StoredWrite(items, moved_out, kept_by_user)
+        change_items += [change_item(write.title, each, window_hours) for each in moved]
+    return StoredWrite(items, change_items, kept_by_user)
 
 
 def transact_actions(
@@ -271,8 +281,8 @@ def slot_from_item(item: Mapping[str, Any]) -> Slot:
 def outcomes_from_item(item: Mapping[str, Any] | None) -> Outcomes:
     if item is None:
         return NO_OUTCOMES
-    packed = item.get("outcomes")
-    return Outcomes(unpack(bytes(packed)) if packed else (), int(item.get("movedOutAt", 0)))
+    packed, moved = item.get("outcomes"), item.get("movedOut")
+    return Outcomes(unpack(bytes(packed)) if packed else (), moved_out.unpack(bytes(moved)) if moved else ())
 
 
 def remembered_from_item(item: Mapping[str, Any]) -> Remembered:

@@ -3,8 +3,8 @@ the dedup window, written by the same transaction that decides them, at no item 
 
 An item keeps its newest outcomes; once they pass the room the item has for them, the oldest
 move out to change items of their own (`C#<digest>`, plain puts, removed by TTL), and the item
-notes when the newest of those was decided: until that leaves the window, an id the item does
-not hold is looked up in its change item. An outcome decided by a write stays in the item that
+keeps a filter of those (moved_out.py): an id the item does not hold is looked up in its change
+item when the filter says it may have moved out. An outcome decided by a write stays in the item that
 write stores (nothing else holds it until that write commits); it can move out only once it is
 committed, in a later write.
 
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from shared.lists.changes import FINGERPRINT_HEX
 from shared.lists.dedup import Remembered, Status
+from shared.stream.connectors.dynamodb.moved_out import MovedOut, budget, may_have_moved_out, moving_out
 
 DIGEST_BYTES = 16
 _TIME_BYTES = 6
@@ -59,9 +60,8 @@ class Outcomes:
 
     kept: tuple[Kept, ...] = ()
     """Oldest first."""
-    moved_out_at: int = 0
-    """When the newest outcome that moved out to its own change item was decided (epoch ms);
-    0 if none did."""
+    moved_out: MovedOut = ()
+    """Filters of the outcomes of the window that moved out to change items of their own."""
 
     def find(self, key: bytes) -> Remembered | None:
         for each in self.kept:
@@ -69,13 +69,11 @@ class Outcomes:
                 return each.outcome
         return None
 
-    @property
-    def some_moved_out(self) -> bool:
-        """Whether outcomes of the window may be in change items of their own: an id the item
-        does not hold must then be looked up there. (A write forgets that once the newest of
-        them left the window; no clock is read here, so the store and the listener can never
-        disagree about the time.)"""
-        return self.moved_out_at > 0
+    def may_have_moved_out(self, key: bytes) -> bool:
+        """Whether the outcome of an id the item does not hold may be in a change item of its
+        own, to be looked up there. (A write drops what left the window; no clock is read here,
+        so the store and the listener can never disagree about the time.)"""
+        return may_have_moved_out(self.moved_out, key)
 
 
 NO_OUTCOMES = Outcomes()
@@ -99,10 +97,13 @@ def keep(
         over -= earlier[moving].size()
         moving += 1
     moved = earlier[:moving]
-    moved_out_at = max([outcomes.moved_out_at, *(each.outcome.decided_at for each in moved)])
-    if moved_out_at < forgotten_before:
-        moved_out_at = 0
-    return Outcomes((*earlier[moving:], *new), moved_out_at), moved
+    moved_out = moving_out(
+        outcomes.moved_out,
+        [(each.digest, each.outcome.decided_at) for each in moved],
+        forgotten_before,
+        budget(len(new)),
+    )
+    return Outcomes((*earlier[moving:], *new), moved_out), moved
 
 
 def pack(kept: Sequence[Kept]) -> bytes:

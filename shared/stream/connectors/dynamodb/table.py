@@ -110,9 +110,14 @@ class DynamoListStore:
     @staticmethod
     def _elsewhere(outcomes: Outcomes, user: str, ids: Collection[str]) -> list[str]:
         """The ids an item does not hold that may be in change items of their own."""
-        if not outcomes.some_moved_out:
+        if not outcomes.moved_out:
             return []
-        return [event_id for event_id in ids if outcomes.find(digest(user, event_id)) is None]
+        keys = {event_id: digest(user, event_id) for event_id in ids}
+        return [
+            event_id
+            for event_id, key in keys.items()
+            if outcomes.find(key) is None and outcomes.may_have_moved_out(key)
+        ]
 
     @staticmethod
     def _outcome(
