@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--verbose",
         action="store_true",
-        help="also log every invocation of a mapping (records, outcome, duration, iterator age)",
+        help="also log every invocation of a mapping (records, outcome, duration, iterator age), and "
+        "name every resource of serverless.yml the local stack leaves out",
     )
     up.add_argument(
         "--progress",
@@ -199,7 +200,7 @@ def run_up(arguments: argparse.Namespace) -> int:
             return 130
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signal_number, lambda number, _: signals.put(number))
-        print(commands.banner(stack.description, stack.resources), flush=True)
+        print(commands.banner(stack.description, stack.resources, arguments.verbose), flush=True)
         shown = _show_progress(stack, arguments.progress, arguments.progress_every)
         _wait_for(signals)
         threading.Thread(target=_force_on_next, args=(signals, forced), daemon=True, name="force").start()

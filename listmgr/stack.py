@@ -329,6 +329,7 @@ class Stack:
             environment=self.environment,
             environments=self.environments,
             mappings=[_describe_mapping(m.source, m.function) for m in self.mappings],
+            not_emulated=self.resources.skipped,
             pid=os.getpid(),
         )
         self.description.setdefault("api_url", None)
