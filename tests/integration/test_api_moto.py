@@ -20,9 +20,10 @@ from services.api.auth import hash_key
 from services.api.deps import ApiDeps
 from services.api.testing import http_api_event
 from shared.events.testing import kinesis_event
-from shared.stream.connectors.archive import SQLITE, Archive, ArchivedRecord, ArchiveUnavailable, open_archive
+from shared.stream.connectors.archive import SQLITE, Archive, ArchiveUnavailable, open_archive
 from shared.stream.connectors.dynamodb import DynamoListStore
 from tests.api_fakes import ADMIN_KEY, BILL_KEY, KEYS, TAGS, bearer
+from tests.samples import archived_tally
 from tests.support.aws import Deployed
 from tests.support.harness import Harness
 
@@ -141,22 +142,8 @@ def test_health_is_degraded_when_the_table_is_missing(harness: Harness) -> None:
 
 
 SUBMISSION = {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 1}}
-ROW = ArchivedRecord(
-    id="evt-1",
-    title="stats",
-    user_name="bill",
-    event_type="list-update-submitted",
-    list_type="tally",
-    entries='{"xp":1}',
-    timestamp=1,
-    version=1,
-    position=0,
-    shard_id="shardId-000000000000",
-    sequence_number="1",
-    partition_key="pk",
-    document=json.dumps(SUBMISSION) * 100,  # about 7 KB: a row that needs pages of its own
-    archived_at=1,
-)
+# About 7 KB: a row that needs pages of its own.
+ROW = archived_tally(json.dumps(SUBMISSION) * 100)
 
 
 def full_disk_archive(path: Path) -> Archive:
@@ -209,7 +196,7 @@ def test_the_archives_write_probe_leaves_no_row_in_the_archive(harness: Harness)
     harness.archive.record([ROW])
     harness.archive.probe_write()
     harness.archive.probe_write()
-    assert [row.id for row in harness.archive.in_order()] == ["evt-1"]
+    assert [row.id for row in harness.archive.in_order()] == [ROW.id]
 
 
 # -- the Lambda handler, wired from the environment ---------------------------------------------
