@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from listmgr import commands, dlq, logbook, progress
+from listmgr import commands, dlq, logbook, progress, reset
 from listmgr.stack import Stack, StackError, StackOptions
 
 SIGNAL_LOOK = 0.25
@@ -160,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--verify", action="store_true", help="only compare the archive's lists with the table's"
     )
     replay.set_defaults(run=commands.replay)
+
+    again = sub.add_parser(
+        "reset",
+        help="start over as in a fresh folder: remove the state folder (archive, checkpoints, saved "
+        "records, logs, API key) and a SQLite archive kept elsewhere; refused while a stack runs",
+    )
+    again.set_defaults(run=reset.command)
 
     return parser
 

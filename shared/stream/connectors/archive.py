@@ -455,7 +455,7 @@ def open_archive(url: str, password: str | None = None) -> Archive:
     """The archive at `url`; `password`, when given, overrides the URL's (from a secret)."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        path = Path(unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path))
+        path = sqlite_path(url)
         return Archive(SQLITE, lambda: _connect_sqlite(path), f"sqlite:///{path}")
     if parts.scheme in ("mysql", "mysql+pymysql"):
         database = unquote(parts.path.lstrip("/")) or "listmgr"
@@ -474,6 +474,12 @@ def open_archive(url: str, password: str | None = None) -> Archive:
     raise ValueError(
         f"unsupported archive URL {url!r}: use sqlite:///path or mysql://user:password@host:port/db"
     )
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a `sqlite:///relative` or `sqlite:////absolute` archive URL."""
+    path = urlsplit(url).path
+    return Path(unquote(path[1:]) if path.startswith("/") else unquote(path))
 
 
 def _connect_sqlite(path: Path) -> Connection:
