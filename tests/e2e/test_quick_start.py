@@ -2,7 +2,6 @@
 stack: every figure it shows comes out, with no pause between the writes and the reads."""
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,14 +10,8 @@ from typing import Any
 import pytest
 
 from tests.support.aws import ROOT
+from tests.support.docs import code_block
 from tests.support.stack import RunningStack, start_stack, stop_stack
-
-
-def quick_start_block() -> str:
-    readme = (ROOT / "README.md").read_text()
-    found = re.search(r"<!-- quick-start -->\n```sh\n(.*?)```\n<!-- /quick-start -->", readme, re.S)
-    assert found is not None, "the README has no quick-start block"
-    return found.group(1)
 
 
 def json_lines(output: str) -> list[Any]:
@@ -27,7 +20,7 @@ def json_lines(output: str) -> list[Any]:
 
 def run_quick_start(stack: RunningStack) -> list[Any]:
     """The block pasted into a shell in the stack's folder; the JSON lines it printed."""
-    block = quick_start_block()
+    block = code_block("README.md", "sh", "quick-start")
     # The one change a reader's paste does not need: this stack's API listens on a free port.
     assert "API=http://127.0.0.1:8000\n" in block
     script = block.replace("API=http://127.0.0.1:8000\n", f"API={stack.api}\n")
