@@ -63,4 +63,3 @@ def reset(state_dir: Path, archive_url: str) -> list[str]:
             '"confirm": "purge"}), or drop its database'
         )
     return said or [f"nothing to reset: {state_dir}/ does not exist"]
-
