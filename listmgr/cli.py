@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from listmgr import commands, dlq, logbook, progress
+from listmgr import commands, dlq, logbook, progress, reset
 from listmgr.stack import Stack, StackError, StackOptions
 
 SIGNAL_LOOK = 0.25
@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--verbose",
         action="store_true",
-        help="also log every invocation of a mapping (records, outcome, duration, iterator age)",
+        help="also log every invocation of a mapping (records, outcome, duration, iterator age), and "
+        "name every resource of serverless.yml the local stack leaves out",
     )
     up.add_argument(
         "--progress",
@@ -160,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.set_defaults(run=commands.replay)
 
+    again = sub.add_parser(
+        "reset",
+        help="start over as in a fresh folder: remove the state folder (archive, checkpoints, saved "
+        "records, logs, API key) and a SQLite archive kept elsewhere; refused while a stack runs",
+    )
+    again.set_defaults(run=reset.command)
+
     return parser
 
 
@@ -199,7 +207,7 @@ def run_up(arguments: argparse.Namespace) -> int:
             return 130
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signal_number, lambda number, _: signals.put(number))
-        print(commands.banner(stack.description, stack.resources), flush=True)
+        print(commands.banner(stack.description, stack.resources, arguments.verbose), flush=True)
         shown = _show_progress(stack, arguments.progress, arguments.progress_every)
         _wait_for(signals)
         threading.Thread(target=_force_on_next, args=(signals, forced), daemon=True, name="force").start()

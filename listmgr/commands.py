@@ -275,16 +275,20 @@ LIST_API_HANDLER = "services/api/handler.handle"
 SAMPLE_SUBMISSION = '{"title":"stats","user":"bill","type":"tally","entries":{"xp":83}}'
 
 
-def banner(description: Mapping[str, Any], resources: LocalResources | None) -> str:
+def banner(description: Mapping[str, Any], resources: LocalResources | None, verbose: bool = False) -> str:
     """What `listmgr up` prints once the stack is ready: the service's own name and only what it
-    has (another project run with --config may have no API, stream or table)."""
-    endpoint = f"{description['aws_endpoint_url']}  (region {description['region']}, HTTP/1.1 and HTTP/2)"
+    has (another project run with --config may have no API, stream or table). It fits an 80x24
+    terminal with the mappings' display below it, so the API's URL and key stay on screen: the
+    resources left out are counted, and named only with `verbose` (stack.json names them too)."""
+    endpoint = f"{description['aws_endpoint_url']}, region {description['region']}, HTTP/1.1 and HTTP/2"
+    queue_url = description.get("failure_queue_url")
     rows = [
         ("API", description.get("api_url")),
         ("AWS endpoint", endpoint),
         ("event stream", description.get("stream_name")),
         ("table", description.get("table_name")),
-        ("failure queue", description.get("failure_queue_url")),
+        # Its name: the URL (in stack.json) would take two rows.
+        ("failure queue", queue_url and queue_url.rsplit("/", 1)[-1]),
         ("archive", description.get("archive_url")),
         ("restored", description.get("restored")),
     ]
@@ -295,18 +299,25 @@ def banner(description: Mapping[str, Any], resources: LocalResources | None) -> 
     if description.get("put_back"):
         rows.append(("put back", description["put_back"]))
     if resources and resources.skipped:
-        rows.append(("not emulated", ", ".join(f"{k} ({v})" for k, v in resources.skipped.items())))
+        rows.append(("not emulated", not_emulated(resources.skipped, verbose)))
     list_api = description.get("api_url") and description.get("api_handler") == LIST_API_HANDLER
     if list_api:
         rows.append(("API key", description.get("api_key")))
     rows.append(("stack.json", ".listmgr/stack.json"))
-    lines = ["", f"{description.get('service') or 'the stack'} is running"]
-    lines += [f"  {label:<16} {value}" for label, value in rows if value]
-    lines.append("")
+    lines = [f"{description.get('service') or 'the stack'} is running"]
+    lines += [f"  {label:<13} {value}" for label, value in rows if value]
     if list_api:
         lines.append(f"Try:  {try_command(description)}")
     lines.append("Stop: Ctrl-C")
     return "\n".join(lines)
+
+
+def not_emulated(skipped: Mapping[str, str], verbose: bool) -> str:
+    """The resources `listmgr up` leaves out (alarms, roles, secrets...): a count, or every one."""
+    if verbose:
+        return ", ".join(f"{key} ({kind})" for key, kind in skipped.items())
+    kinds = len(set(skipped.values()))
+    return f"{len(skipped)} resources of {kinds} types (--verbose or stack.json lists them)"
 
 
 def try_command(description: Mapping[str, Any]) -> str:

@@ -126,11 +126,9 @@ def list_command(arguments: argparse.Namespace) -> int:
     where = target(arguments)
     batches = sorted(where.queue.peek(), key=lambda batch: batch.timestamp)
     _unreadable(where.queue)
-    if not batches:
-        print("the failure queue is empty")
-        return 0
     for batch in batches:
         print(line(batch))
+    _in_flight(where.queue, listed=bool(batches))
     return 0
 
 
@@ -197,11 +195,22 @@ def redrive_command(arguments: argparse.Namespace) -> int:
     except LookupError as error:
         raise commands.CommandError(str(error)) from error
     _unreadable(where.queue)
-    if not results:
-        print("the failure queue is empty")
     for result in results:
         print(f"{result.message_id}: {result.detail}")
-    return 0 if all(result.deleted for result in results) else 1
+    in_flight = _in_flight(where.queue, listed=bool(results))
+    # Messages in flight stay on the queue, not re-driven: as for a message kept, exit 1.
+    return 0 if all(result.deleted for result in results) and not in_flight else 1
+
+
+def _in_flight(queue: redrive.FailureQueue, listed: bool) -> int:
+    """Says how many messages other readers hold and when they come back, or that the queue is
+    empty when it is; returns how many they hold."""
+    held = queue.in_flight()
+    if held.count:
+        print(("and " if listed else "no message is visible on the failure queue; ") + held.describe())
+    elif not listed:
+        print("the failure queue is empty")
+    return held.count
 
 
 def _unreadable(queue: redrive.FailureQueue) -> None:

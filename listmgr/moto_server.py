@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from listmgr.endpoint import Endpoint
 
-from listmgr import sequence_numbers
+from listmgr import fan_out, sequence_numbers
 from shared.stream.connectors.capacity import item_size
 
 _lock = threading.RLock()
@@ -65,6 +65,7 @@ def start(host: str, port: int) -> "Endpoint":
     patch_backends()
     fast_stream_records()
     fast_kinesis_shards()
+    fan_out.refuse_subscribe_to_shard()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     return serve(DomainDispatcherApplication(create_backend_app), host, port)
 

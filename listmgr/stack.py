@@ -106,10 +106,14 @@ class Stack:
         except FolderTaken as error:
             raise StackError(str(error)) from error
         self._lock = lock
-        ports = [(options.api_port, "the API")]
-        if not options.endpoint_url:
-            ports.append((options.aws_port, "the AWS endpoint"))
-        for port, what in ports:
+        try:
+            self.config = configuration.load(
+                options.config,
+                configuration.Options(stage=options.stage, region=options.region, env=options.env),
+            )
+        except configuration.ConfigError as error:
+            raise StackError(str(error)) from error
+        for port, what in _ports_used(self.config, options):
             _require_free(options.host, port, what)
         self._stoppers.append(logbook.install(options.state_dir / "logs", self.totals.add))
         os.environ.update(LOCAL_CREDENTIALS)
@@ -120,13 +124,6 @@ class Stack:
         if not options.endpoint_url:
             self.progress(f"starting the AWS endpoint on {self.endpoint_url}")
             self._start_moto()
-        try:
-            self.config = configuration.load(
-                options.config,
-                configuration.Options(stage=options.stage, region=options.region, env=options.env),
-            )
-        except configuration.ConfigError as error:
-            raise StackError(str(error)) from error
         self.progress(f"creating the resources of {options.config}")
         try:
             self.resources = deploy(
@@ -332,6 +329,7 @@ class Stack:
             environment=self.environment,
             environments=self.environments,
             mappings=[_describe_mapping(m.source, m.function) for m in self.mappings],
+            not_emulated=self.resources.skipped,
             pid=os.getpid(),
         )
         self.description.setdefault("api_url", None)
@@ -361,6 +359,18 @@ def _describe_mapping(source: StreamSource, function: LocalFunction) -> dict[str
         "filterPatterns": list(source.filter_patterns),
         "onFailure": source.on_failure,
     }
+
+
+def _ports_used(config: configuration.ServerlessConfig, options: StackOptions) -> list[tuple[int, str]]:
+    """The ports this project's stack listens on: the API's only if a function has HTTP events
+    (a subscriber run beside the list manager has none, and its API port is the other's), the
+    AWS endpoint's only if it starts one."""
+    ports = []
+    if any(_has_http_events(spec) for spec in config.functions.values()):
+        ports.append((options.api_port, "the API"))
+    if not options.endpoint_url:
+        ports.append((options.aws_port, "the AWS endpoint"))
+    return ports
 
 
 def _has_http_events(spec: Mapping[str, Any]) -> bool:

@@ -1,7 +1,9 @@
 """The worked example of DESIGN.md: the four records of the sample's events/kinesis.json, in
-order, then mike's re-ranking."""
+order, then mike's re-ranking; and an archive row of bill's tally."""
 
 from typing import Any
+
+from shared.stream.connectors.archive import ArchivedRecord
 
 WORKED_EXAMPLE: list[dict[str, Any]] = [
     {
@@ -36,3 +38,23 @@ def deletion(event_id: str, title: str, user: str, timestamp: int) -> dict[str, 
         "timestamp": timestamp,
         "update": {"title": title, "user": user},
     }
+
+
+def archived_tally(document: str = "{}") -> ArchivedRecord:
+    """An archive row of a tally of bill's under 'stats', with `document` as the record's data."""
+    return ArchivedRecord(
+        id="e1",
+        title="stats",
+        user_name="bill",
+        event_type="list-update-submitted",
+        list_type="tally",
+        entries='{"xp":1}',
+        timestamp=1,
+        version=1,
+        position=0,
+        shard_id="shardId-000000000000",
+        sequence_number="1",
+        partition_key="p",
+        document=document,
+        archived_at=1,
+    )

@@ -6,7 +6,7 @@ one of which must hold: an exact value (string, number, true/false, null), `{"pr
 `{"suffix": s}`, `{"equals-ignore-case": s}`, `{"anything-but": value | [values] | {"prefix": s}
 | {"suffix": s}}`, `{"numeric": [">", 0, "<=", 5]}` (or `["=", n]`) and `{"exists": true|false}`;
 `"$or": [pattern, ...]` holds when any alternative does. An array in the record matches when any
-of its elements does.
+of its elements does; an array of objects, when one of its objects matches the nested pattern.
 
 Kinesis patterns match the record's `kinesis` fields with `data` decoded from base64 JSON (a
 pattern on `data` never matches a record whose data is not JSON); DynamoDB patterns match the
@@ -78,7 +78,12 @@ def _field_matches(key: str, rule: Any, fields: Mapping[str, Any]) -> bool:
     if value is NOT_JSON:
         return False
     if isinstance(rule, Mapping):
-        # Nested patterns are paths: a missing parent is an object without the child fields.
+        # Nested patterns are paths: a missing parent is an object without the child fields. An
+        # array of objects matches when one of its objects matches the whole nested pattern, as
+        # EventBridge's matcher (event-ruler, array-consistent) takes it: a producer's JSON array
+        # reaches a function whose pattern one of its elements meets.
+        if isinstance(value, list):
+            return any(matches(rule, element) for element in value if isinstance(element, Mapping))
         return matches(rule, value)
     if any(isinstance(item, Mapping) and "exists" in item and item["exists"] == present for item in rule):
         return True

@@ -86,7 +86,13 @@ def failure_queue_action(
     if action == "failures":
         batches = sorted(queue.peek(), key=lambda batch: batch.timestamp)
         listed = [describe(batch) for batch in batches]
-        return {"action": action, "ok": True, "failures": listed, "unreadable": queue.unreadable}
+        return {
+            "action": action,
+            "ok": True,
+            "failures": listed,
+            "unreadable": queue.unreadable,
+            "inFlight": in_flight(queue),
+        }
     try:
         results = redrive.redrive_queue(queue, clients, region, invoke, event.get("id"))
     except LookupError as error:
@@ -99,4 +105,13 @@ def failure_queue_action(
         "ok": all(result.deleted for result in results),
         "redriven": [vars(result) for result in results],
         "unreadable": queue.unreadable,
+        "inFlight": in_flight(queue),
     }
+
+
+def in_flight(queue: redrive.FailureQueue) -> dict[str, Any]:
+    """The messages other readers hold, which neither action sees until they come back."""
+    held = queue.in_flight()
+    return {"count": held.count, "visibilityTimeout": held.visibility_timeout} | (
+        {"note": held.describe()} if held.count else {}
+    )

@@ -65,6 +65,26 @@ def redrive_batch(batch: FailedBatch, fetched: Fetched, invoke: Invoke) -> Redri
     return Redriven(batch.message_id, True, f"re-driven: {count} records, message deleted", count)
 
 
+@dataclass(frozen=True)
+class InFlight:
+    """Messages another reader received and has neither deleted nor released: invisible to this
+    one until their visibility timeout ends, when they come back on the queue."""
+
+    count: int
+    """SQS's ApproximateNumberOfMessagesNotVisible."""
+    visibility_timeout: int
+    """The queue's VisibilityTimeout, seconds: how long a message received without one of its own
+    stays hidden. A reader may ask for longer (a re-drive under way: REDRIVE_VISIBILITY_SECONDS)."""
+
+    def describe(self) -> str:
+        return (
+            f"{self.count} in flight (received by another reader, not yet deleted): each comes back "
+            f"when its visibility timeout ends, {self.visibility_timeout} s after it was received "
+            f"unless its reader asked for longer (a re-drive under way: up to "
+            f"{REDRIVE_VISIBILITY_SECONDS} s)"
+        )
+
+
 @dataclass
 class FailureQueue:
     """The SQS queue of an event source mapping's on-failure destination."""
@@ -109,6 +129,16 @@ class FailureQueue:
         for receipt in others:
             self._visible(receipt)
         return batches
+
+    def in_flight(self) -> InFlight:
+        """What other readers hold now (approximate, as SQS counts it)."""
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.url, AttributeNames=["ApproximateNumberOfMessagesNotVisible", "VisibilityTimeout"]
+        )["Attributes"]
+        return InFlight(
+            int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+            int(attributes.get("VisibilityTimeout", 30)),
+        )
 
     def delete(self, batch: FailedBatch) -> None:
         self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=batch.receipt)

@@ -65,7 +65,9 @@ def probes(store: DynamoListStore, stream: KinesisStream, archive: Archive) -> d
     return {
         "table": store.describe,
         "stream": lambda: stream.client.describe_stream_summary(StreamName=stream.stream_name),
-        "archive": archive.ping,
+        # A write, not a ping: a database that answers but refuses writes (a full disk) is down
+        # for the listener, whose every batch then fails.
+        "archive": archive.probe_write,
     }
 
 

@@ -64,7 +64,8 @@ def test_an_existing_secret_arn_is_checked_for_its_shape(packaged: Packaged) -> 
 
 def test_without_a_database_host_osls_refuses_to_resolve_the_service(project_copy: Path) -> None:
     refused = osls(project_copy, "print", ok_codes=(1,))
-    assert 'Cannot resolve variable at "custom.archiveUrls.mysql"' in refused.stdout + refused.stderr
+    # The error names the parameter to pass, not only the URL it is part of.
+    assert 'Cannot resolve variable at "custom.dbHost"' in refused.stdout + refused.stderr
 
 
 # -- 5. timeouts ----------------------------------------------------------------------------------

@@ -76,10 +76,12 @@ GRANTS: dict[str, dict[str, set[str]]] = {
     "admin": {
         "dynamodb:Scan": {TABLE},
         "dynamodb:BatchWriteItem": {TABLE},
-        # `{"action": "redrive"}`: the failure queue, the records it names, their functions.
+        # `{"action": "redrive"}`: the failure queue, the records it names, their functions;
+        # the messages in flight (GetQueueAttributes) for `failures` and `redrive` alike.
         **on(
             {QUEUE},
             "sqs:GetQueueUrl",
+            "sqs:GetQueueAttributes",
             "sqs:ReceiveMessage",
             "sqs:ChangeMessageVisibility",
             "sqs:DeleteMessage",

@@ -1,6 +1,8 @@
 """A newcomer's first minutes: `listmgr up` says what it is doing phase by phase, and the command
-its banner suggests works as printed; another project run with --config gets a banner of its own."""
+its banner suggests works as printed; the banner fits an 80x24 terminal; another project run with
+--config gets a banner of its own."""
 
+import math
 import re
 import shutil
 import subprocess
@@ -54,6 +56,24 @@ def test_up_reports_each_phase_and_its_suggested_curl_command_works(stack: Runni
     assert "list-manager is running" in output
     assert status == "202", result.stdout + result.stderr
     assert loads(body)["status"] == "accepted"
+
+
+def rows_at(text: str, columns: int) -> int:
+    """The terminal rows `text` takes at `columns` columns, each line wrapping."""
+    return sum(max(1, math.ceil(len(line) / columns)) for line in text.splitlines())
+
+
+def test_the_banner_and_the_mappings_display_fit_an_80_by_24_terminal(stack: RunningStack) -> None:
+    output = _banner(stack, "Stop: Ctrl-C")
+    banner = output[output.index("list-manager is running") : output.index("Stop: Ctrl-C")]
+    # Below the banner, the live display: a line per mapping, two rows each at 80 columns.
+    display = 2 * len(stack.info["mappings"])
+
+    assert rows_at(banner + "Stop: Ctrl-C", 80) + display <= 24, banner
+    assert "API key" in banner and stack.key in banner
+    assert "AWS::CloudWatch::Alarm" not in banner
+    # Named in full in stack.json instead.
+    assert stack.info["not_emulated"]["ListenerErrorsAlarm"] == "AWS::CloudWatch::Alarm"
 
 
 def test_another_project_gets_a_banner_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,6 @@
 stack: every figure it shows comes out, with no pause between the writes and the reads."""
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,27 +10,20 @@ from typing import Any
 import pytest
 
 from tests.support.aws import ROOT
-from tests.support.stack import RunningStack
-
-
-def quick_start_block() -> str:
-    readme = (ROOT / "README.md").read_text()
-    found = re.search(r"<!-- quick-start -->\n```sh\n(.*?)```\n<!-- /quick-start -->", readme, re.S)
-    assert found is not None, "the README has no quick-start block"
-    return found.group(1)
+from tests.support.docs import code_block
+from tests.support.stack import RunningStack, start_stack, stop_stack
 
 
 def json_lines(output: str) -> list[Any]:
     return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="the Quick start uses curl")
-def test_the_quick_start_pasted_whole_shows_its_figures(stack: RunningStack) -> None:
-    block = quick_start_block()
+def run_quick_start(stack: RunningStack) -> list[Any]:
+    """The block pasted into a shell in the stack's folder; the JSON lines it printed."""
+    block = code_block("README.md", "sh", "quick-start")
     # The one change a reader's paste does not need: this stack's API listens on a free port.
     assert "API=http://127.0.0.1:8000\n" in block
     script = block.replace("API=http://127.0.0.1:8000\n", f"API={stack.api}\n")
-    (stack.folder / ".venv").symlink_to(Path(ROOT / ".venv"))
     result = subprocess.run(
         ["bash", "-e", "-c", script],
         cwd=stack.folder,
@@ -41,7 +33,10 @@ def test_the_quick_start_pasted_whole_shows_its_figures(stack: RunningStack) -> 
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    answers = json_lines(result.stdout)
+    return json_lines(result.stdout)
+
+
+def assert_the_figures(answers: list[Any]) -> None:
     writes, stats, movies, after_write, reranked = answers[:4], answers[4], answers[5], answers[6], answers[7]
     assert [write["status"] for write in writes] == ["applied"] * 4
     assert (stats["entries"], stats["users"]) == ({"xp": 108}, 2)
@@ -54,3 +49,20 @@ def test_the_quick_start_pasted_whole_shows_its_figures(stack: RunningStack) -> 
     assert reranked["ranking"] == ["alien", "blade runner", "the empire strikes back"]
     events = answers[8:]
     assert len(events) == 3 and all(event["type"].startswith("aggregate-list-") for event in events)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the Quick start uses curl")
+def test_the_quick_start_pasted_whole_shows_its_figures_and_again_after_a_reset(stack: RunningStack) -> None:
+    (stack.folder / ".venv").symlink_to(Path(ROOT / ".venv"))
+    assert_the_figures(run_quick_start(stack))
+
+    # Starting over as the README says: stop the stack, `listmgr reset`, start it again. Without
+    # the reset the archive brings the lists back and the second run adds to them.
+    assert stop_stack(stack) == 0
+    reset = stack.listmgr("reset")
+    assert reset.returncode == 0, reset.stderr
+    again = start_stack(stack.folder)
+    try:
+        assert_the_figures(run_quick_start(again))
+    finally:
+        assert stop_stack(again) == 0

@@ -3,6 +3,7 @@ publishes is applied by the listener, then read back through the real connectors
 Lambda handler itself, configured from the environment with its keys in Secrets Manager."""
 
 import json
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,8 +20,10 @@ from services.api.auth import hash_key
 from services.api.deps import ApiDeps
 from services.api.testing import http_api_event
 from shared.events.testing import kinesis_event
+from shared.stream.connectors.archive import SQLITE, Archive, ArchiveUnavailable, open_archive
 from shared.stream.connectors.dynamodb import DynamoListStore
 from tests.api_fakes import ADMIN_KEY, BILL_KEY, KEYS, TAGS, bearer
+from tests.samples import archived_tally
 from tests.support.aws import Deployed
 from tests.support.harness import Harness
 
@@ -136,6 +139,64 @@ def test_health_is_degraded_when_the_table_is_missing(harness: Harness) -> None:
     response = create_app(deps).test_client().get("/health")
     assert response.status_code == 503
     assert response.get_json()["checks"]["table"].startswith("unavailable:")
+
+
+SUBMISSION = {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 1}}
+# About 7 KB: a row that needs pages of its own.
+ROW = archived_tally(json.dumps(SUBMISSION) * 100)
+
+
+def full_disk_archive(path: Path) -> Archive:
+    """The SQLite archive at `path` as on a disk with no room left: every connection may not grow
+    the database past the pages it has, which fails a write that needs room with SQLite's own
+    error for a full disk (SQLITE_FULL, "database or disk is full")."""
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(path, check_same_thread=False)
+        (pages,) = connection.execute("PRAGMA page_count").fetchone()
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+        return connection
+
+    return Archive(SQLITE, connect, f"sqlite:///{path}")
+
+
+def test_health_is_degraded_while_the_archive_refuses_every_write_with_a_full_disk(
+    harness: Harness, tmp_path: Path
+) -> None:
+    path = tmp_path / "archive.db"
+    writable = open_archive(f"sqlite:///{path}")
+    writable.migrate()
+    writable.close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("VACUUM")  # no free page left over from the migrations either
+    archive = full_disk_archive(path)
+    # What the listener's batch meets: its archive write fails, the batch is retried.
+    with pytest.raises(ArchiveUnavailable, match="database or disk is full"):
+        archive.record([ROW])
+    archive.ping()  # the database answers all the same
+    deps = ApiDeps(
+        store=harness.store,
+        stream=harness.stream,
+        archive=archive,
+        keys=KEYS,
+        tags=TAGS,
+        probes=handler.probes(harness.store, harness.stream, archive),
+    )
+
+    response = create_app(deps).test_client().get("/health")
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {
+        "table": "ok",
+        "stream": "ok",
+        "archive": "unavailable: ArchiveUnavailable",
+    }
+
+
+def test_the_archives_write_probe_leaves_no_row_in_the_archive(harness: Harness) -> None:
+    harness.archive.record([ROW])
+    harness.archive.probe_write()
+    harness.archive.probe_write()
+    assert [row.id for row in harness.archive.in_order()] == [ROW.id]
 
 
 # -- the Lambda handler, wired from the environment ---------------------------------------------

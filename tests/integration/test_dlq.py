@@ -274,6 +274,7 @@ def test_the_admin_function_lists_and_redrives_through_lambda_invoke(
     listed = failure_queue_action({"action": "failures"}, target)
     (failure,) = listed["failures"]
     assert listed["ok"] and failure["function"] == FUNCTION and failure["batchSize"] == 4
+    assert listed["inFlight"] == {"count": 0, "visibilityTimeout": 30}
     assert failure_queue_action({"action": "redrive", "id": "nope"}, target) == {
         "action": "redrive",
         "ok": False,
@@ -345,3 +346,43 @@ def test_list_works_on_any_queue_by_url(
     # No stack.json in this state folder: the queue is named on the command line.
     code, out, _ = listmgr(tmp_path, capsys, "dlq", "list", *where)
     assert code == 0 and f" {numbers[0]}..{numbers[0]} " in out and FUNCTION in out
+
+
+def test_list_and_redrive_say_how_many_messages_another_reader_holds_and_when_they_return(
+    project: Path, deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stream = Stream(deployed.aws, deployed.stream_name)
+    url, _ = report(deployed, stream, WORKED_EXAMPLE[:1])
+    sqs = deployed.aws.client("sqs")
+    timeout = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"][
+        "VisibilityTimeout"
+    ]
+    # Another client received it (an operator's `aws sqs receive-message`) and holds it.
+    assert len(sqs.receive_message(QueueUrl=url)["Messages"]) == 1
+    held = (
+        "no message is visible on the failure queue; 1 in flight (received by another reader, not yet "
+        f"deleted): each comes back when its visibility timeout ends, {timeout} s after it was received "
+        "unless its reader asked for longer (a re-drive under way: up to 900 s)\n"
+    )
+
+    assert listmgr(project, capsys, "dlq", "list") == (0, held, "")
+    assert listmgr(project, capsys, "dlq", "redrive") == (1, held, "")
+
+    report(deployed, stream, WORKED_EXAMPLE[1:2])
+    code, out, _ = listmgr(project, capsys, "dlq", "list")
+    listed, in_flight = out.splitlines()
+    assert code == 0 and listed.endswith("1 records  RetryAttemptsExhausted, 3 invocations")
+    assert in_flight.startswith("and 1 in flight (received by another reader")
+
+
+def test_the_admin_function_says_how_many_messages_another_reader_holds(deployed: Deployed) -> None:
+    stream = Stream(deployed.aws, deployed.stream_name)
+    url, _ = report(deployed, stream, WORKED_EXAMPLE[:1])
+    sqs = deployed.aws.client("sqs")
+    assert len(sqs.receive_message(QueueUrl=url, VisibilityTimeout=600)["Messages"]) == 1
+    target = (FailureQueue(sqs, url), {"kinesis": stream.kinesis}, "us-east-1", lambda_invoke(object()))
+
+    for action in ("failures", "redrive"):
+        answer = failure_queue_action({"action": action}, target)
+        assert answer["inFlight"]["count"] == 1, action
+        assert answer["inFlight"]["note"].startswith("1 in flight (received by another reader"), action

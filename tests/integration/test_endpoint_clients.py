@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from listmgr.fan_out import NOT_SERVED
 from tests.support.aws import ROOT, Aws
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
@@ -79,6 +80,26 @@ def node() -> str:
     return found
 
 
+def run_client(command: list[str], home: Path) -> str:
+    """What a client run as a user runs it (no AWS setup of this machine's) prints; it must succeed."""
+    result = subprocess.run(
+        command,
+        cwd=ROOT,  # node resolves @aws-sdk/* from ROOT/node_modules
+        env=_client_environment(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def run_node(node: str, home: Path, script: str, *arguments: str) -> Any:
+    """Runs a script of clients/ with node; the JSON of the last line it prints."""
+    return json.loads(run_client([node, str(CLIENTS / script), *arguments], home).strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="session")
 def aws_cli() -> Path:
     _make(".venv-awscli/.installed")
@@ -98,17 +119,7 @@ def test_the_javascript_sdk_v3_with_default_settings(
         StreamName=full_stream, Records=[{"PartitionKey": "k", "Data": text.encode()} for text in stored]
     )
 
-    result = subprocess.run(
-        [node, str(CLIENTS / "sdk_v3.mjs"), aws.endpoint_url, stream, table, "bill", full_stream],
-        cwd=ROOT,  # node resolves @aws-sdk/* from ROOT/node_modules
-        env=_client_environment(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    seen: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = run_node(node, tmp_path, "sdk_v3.mjs", aws.endpoint_url, stream, table, "bill", full_stream)
 
     # The SDK's default Kinesis handler is its HTTP/2 one, the case moto's own server failed.
     assert seen["kinesisHandler"] == "NodeHttp2Handler"
@@ -126,16 +137,8 @@ def test_the_aws_cli_v1_with_endpoint_url(
     stream, table = resources
 
     def cli(*arguments: str) -> Any:
-        result = subprocess.run(
-            [str(aws_cli), "--endpoint-url", aws.endpoint_url, "--output", "json", *arguments],
-            env=_client_environment(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
+        command = [str(aws_cli), "--endpoint-url", aws.endpoint_url, "--output", "json", *arguments]
+        return json.loads(run_client(command, tmp_path))
 
     # AWS CLI v1 sends a blob argument's text as the bytes (v2 would expect base64).
     put = cli(
@@ -145,3 +148,47 @@ def test_the_aws_cli_v1_with_endpoint_url(
 
     assert _records(aws, stream) == [(put["SequenceNumber"], b"from the cli")]
     assert got["Item"] == ITEM
+
+
+# -- enhanced fan-out: consumers registered, SubscribeToShard refused with a message -------------
+
+
+def _consumer_stream(aws: Aws) -> str:
+    """A stream of this test's own; its ARN."""
+    name = f"fan-out-{uuid.uuid4().hex[:8]}"
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName=name)
+    arn: str = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    return arn
+
+
+def test_boto3s_subscribe_to_shard_is_refused_with_a_message_and_no_traceback(
+    aws: Aws, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    kinesis = aws.client("kinesis")
+    consumer = kinesis.register_stream_consumer(StreamARN=_consumer_stream(aws), ConsumerName="boto3")
+    with pytest.raises(kinesis.exceptions.ClientError) as refused:
+        kinesis.subscribe_to_shard(
+            ConsumerARN=consumer["Consumer"]["ConsumerARN"],
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "TRIM_HORIZON"},
+        )
+
+    response = refused.value.response
+    assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "NotImplemented",
+        501,
+    )
+    assert response["Error"]["Message"] == NOT_SERVED
+    assert response["ResponseMetadata"]["RetryAttempts"] == 0
+    assert not [record for record in caplog.records if record.exc_info]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_javascript_sdks_subscribe_to_shard_is_refused_with_a_message(
+    aws: Aws, node: str, tmp_path: Path
+) -> None:
+    seen = run_node(node, tmp_path, "subscribe_to_shard.mjs", aws.endpoint_url, _consumer_stream(aws))
+    assert seen["consumerStatus"] == "ACTIVE"
+    assert seen["refused"] == {"name": "NotImplemented", "message": NOT_SERVED, "status": 501, "attempts": 1}

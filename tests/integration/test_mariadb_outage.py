@@ -31,12 +31,12 @@ from shared.lists.dedup import DedupSettings
 from shared.stream.connectors.archive import (
     MYSQL_TIMEOUTS,
     Archive,
-    ArchivedRecord,
     ArchiveUnavailable,
     open_archive,
 )
 from tests.model import fold, observed
 from tests.proxy import FaultProxy, Mode
+from tests.samples import archived_tally
 from tests.support.aws import ROOT
 from tests.support.harness import Harness
 
@@ -236,9 +236,9 @@ def test_a_blackholed_server_fails_the_archive_within_its_timeouts(mysql_url: st
     proxy.mode = "blackhole"
     # The established connection: its ping times out, and so does the reconnect.
     with pytest.raises(ArchiveUnavailable, match=r"timed out|Lost connection|Can't connect"):
-        archive.record([_row()])
+        archive.record([archived_tally()])
     proxy.mode = "pass"
-    archive.record([_row()])
+    archive.record([archived_tally()])
     assert archive.count() == 1
     archive.close()
 
@@ -279,25 +279,6 @@ def test_every_mysql_timeout_is_bounded_by_default(monkeypatch: pytest.MonkeyPat
     for bad in ("read_timeout=0", "read_timeout=inf", "read_timeout=x", "timeout=1", "read_timeout"):
         with pytest.raises(ValueError, match="unsupported archive URL option"):
             open_archive(f"mysql://root@127.0.0.1:1/db?{bad}")
-
-
-def _row() -> ArchivedRecord:
-    return ArchivedRecord(
-        id="e1",
-        title="stats",
-        user_name="bill",
-        event_type="list-update-submitted",
-        list_type="tally",
-        entries='{"xp":1}',
-        timestamp=1,
-        version=1,
-        position=0,
-        shard_id="shardId-000000000000",
-        sequence_number="1",
-        partition_key="p",
-        document="{}",
-        archived_at=1,
-    )
 
 
 def test_a_commit_whose_reply_is_lost_is_archived_once_when_retried(

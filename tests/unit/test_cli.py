@@ -2,13 +2,17 @@
 that shows its default, and the banner of `listmgr up` shows what the running service has."""
 
 import argparse
+import math
 import shlex
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from listmgr import config
 from listmgr.cli import build_parser
 from listmgr.commands import LIST_API_HANDLER, banner
+from listmgr.resources import LOCAL_TYPES, LocalResources
 
 
 def _parsers(
@@ -86,7 +90,7 @@ def test_the_list_managers_banner_prints_a_curl_command_that_sends_json() -> Non
     command = shlex.split(try_line.removeprefix("Try:"))
 
     assert "list-manager is running" in text
-    assert "API key          lm_test-key" in text
+    assert "API key       lm_test-key" in text
     assert command[:5] == ["curl", "-s", "-X", "POST", "http://127.0.0.1:8000/lists"]
     assert command[command.index("-H") + 1] == "Authorization: Bearer lm_test-key"
     assert "Content-Type: application/json" in command
@@ -96,9 +100,54 @@ def test_the_list_managers_banner_prints_a_curl_command_that_sends_json() -> Non
 def test_another_projects_banner_names_it_and_shows_only_what_it_has() -> None:
     text = banner(CLICK_COUNTER, None)
 
-    assert text.splitlines()[1] == "click-counter is running"
+    assert text.splitlines()[0] == "click-counter is running"
     assert "click-counter-dev-clicks" in text
     assert "click-counter-dev-counts" in text
-    assert "mapping          kinesis -> count (batch 10)" in text
+    assert "mapping       kinesis -> count (batch 10)" in text
     for absent in ("list manager", "list-manager", "API ", "curl", "/lists", "failure queue", "archive"):
         assert absent not in text
+
+
+def rows_at(text: str, columns: int) -> int:
+    """The terminal rows `text` takes at `columns` columns, each line wrapping."""
+    return sum(max(1, math.ceil(len(line) / columns)) for line in text.splitlines())
+
+
+def resources_left_out() -> LocalResources:
+    """What `listmgr up` leaves out of this project's serverless.yml (alarms, roles, secrets)."""
+    loaded = config.load(Path(__file__).parents[2] / "serverless.yml", config.Options())
+    skipped = {key: r["Type"] for key, r in loaded.resources.items() if r.get("Type") not in LOCAL_TYPES}
+    return LocalResources("list-manager-dev", skipped=skipped)
+
+
+# The longest banner a restart shows: five-digit ports, a real key, lists restored and leftovers
+# put back, as stack.py words them.
+RESTARTED = LIST_MANAGER | {
+    "api_url": "http://127.0.0.1:38000",
+    "aws_endpoint_url": "http://127.0.0.1:45660",
+    "failure_queue_url": "http://127.0.0.1:45660/123456789012/list-manager-dev-stream-failures",
+    "api_key": "lm_03hlJ5sSfnj-T8feGW6dUThDicmWp9BSnXshr5S76ko",
+    "restored": "1234 titles and 56789 user lists from sqlite:///.listmgr/archive.db",
+    "put_back": "1000 unfinished records and 10 failure-queue messages saved by the last stop",
+    "mappings": [
+        {"type": "kinesis", "function": "listener", "batchSize": 1000},
+        {"type": "dynamodb", "function": "trigger", "batchSize": 100},
+    ],
+}
+
+
+def test_the_banner_fits_an_80_by_24_terminal_with_the_mappings_display_below_it() -> None:
+    left_out = resources_left_out()
+    text = banner(RESTARTED, left_out)
+    # The live display below it: a line per mapping, two rows each at 80 columns.
+    display = 2 * len(RESTARTED["mappings"])
+
+    assert len(left_out.skipped) > 20
+    assert rows_at(text, 80) + display <= 24, text
+    assert f"not emulated  {len(left_out.skipped)} resources of 3 types" in text
+
+
+def test_the_verbose_banner_names_every_resource_left_out() -> None:
+    left_out = resources_left_out()
+    text = banner(RESTARTED, left_out, verbose=True)
+    assert all(f"{key} ({kind})" in text for key, kind in left_out.skipped.items())

@@ -82,6 +82,46 @@ def test_kinesis_patterns_match_the_decoded_data_and_never_data_that_is_not_json
     assert FilterCriteria(KINESIS, []).accepts(kinesis(b"anything"))
 
 
+# What travels on the list manager's stream besides its events, and the filter docs/events.md
+# gives subscribers: only the published events pass.
+PUBLISHED = FilterCriteria(
+    KINESIS, [{"data": {"type": [{"prefix": "user-list-"}, {"prefix": "aggregate-list-"}, "fault"]}}]
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "delivered"),
+    [
+        (b'{"id": "e1", "type": "aggregate-list-updated", "list": {}}', True),
+        (b'{"id": "e2", "type": "user-list-deleted", "list": {}}', True),
+        (b'{"id": "e3", "type": "fault", "fault": {}}', True),
+        # A bare submission: its type is the list's, and it has no id.
+        (b'{"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}}', False),
+        (b'{"title": "movies", "user": "mike", "type": "rank", "entries": {"alien": 1}}', False),
+        (b'{"id": "e4", "type": "list-update-submitted", "update": {}}', False),
+        (b"not json", False),
+        (b"\xff\xfe", False),
+        (b'"aggregate-list-updated"', False),
+        (b"[1, 2]", False),
+        (b'[{"type": "tally"}]', False),
+        # An array of objects is matched element by element: one published type lets it through.
+        (b'[{"type": "aggregate-list-updated"}]', True),
+    ],
+)
+def test_the_documented_filter_passes_only_records_typed_as_published_events(
+    data: bytes, delivered: bool
+) -> None:
+    assert PUBLISHED.accepts(kinesis(data)) is delivered
+
+
+def test_a_nested_pattern_matches_an_array_of_objects_one_object_at_a_time() -> None:
+    pattern = {"items": {"kind": ["a"], "size": [1]}}
+    assert matches(pattern, {"items": [{"kind": "b", "size": 1}, {"kind": "a", "size": 1}]})
+    # Both fields must hold in the same object, not across two.
+    assert not matches(pattern, {"items": [{"kind": "a", "size": 2}, {"kind": "b", "size": 1}]})
+    assert not matches(pattern, {"items": ["a", 1]})
+
+
 def test_dynamodb_patterns_match_the_record_as_delivered() -> None:
     event_record = {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": "keep-1"}}}}
     record = StreamRecord("shard", "1", 0.0, "k", event_record, 0)

@@ -19,9 +19,11 @@ them by their UTF-8 bytes, which is the order of their code points, as Python or
 """
 
 import math
+import os
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import astuple, dataclass
@@ -102,6 +104,9 @@ class Dialect:
     begin: str | None
     """Opens a migration's transaction where DDL is transactional, so a migration applies whole
     or not at all; None where DDL commits by itself (MySQL), whose migrations can run again."""
+    probe_table: str
+    """The table of `Archive.probe_write`'s rows, created by the first probe (not a migration:
+    an archive that takes writes must not look unhealthy because its migrate has not run)."""
 
 
 # The first schema, as archives written before the (title, user_name, id) key have it.
@@ -197,6 +202,10 @@ MYSQL = Dialect(
         Migration(_KEY_BY_LIST, (_MYSQL_KEY_BY_LIST,)),
     ),
     begin=None,
+    probe_table=(
+        "CREATE TABLE IF NOT EXISTS archive_probe (id VARBINARY(64) NOT NULL PRIMARY KEY, "
+        "written_at BIGINT NOT NULL, payload BLOB NOT NULL) ENGINE=InnoDB"
+    ),
 )
 SQLITE = Dialect(
     name="sqlite",
@@ -214,7 +223,16 @@ SQLITE = Dialect(
         Migration(_KEY_BY_LIST, _SQLITE_KEY_BY_LIST),
     ),
     begin="BEGIN IMMEDIATE",
+    probe_table=(
+        "CREATE TABLE IF NOT EXISTS archive_probe "
+        "(id TEXT NOT NULL PRIMARY KEY, written_at INTEGER NOT NULL, payload BLOB NOT NULL)"
+    ),
 )
+PROBE_BYTES = 8192
+"""The size of a probe's row: more than a database page (SQLite's 4 KiB) and than most archive
+rows, so that writing it needs room the database must find, not the slack of a page it has."""
+PROBE_KEPT_MS = 60_000
+"""A probe row whose own delete failed is removed by a later probe once it is this old."""
 
 
 class Archive:
@@ -227,6 +245,7 @@ class Archive:
         self._connection: Connection | None = None
         self._lock = threading.Lock()
         self._schema_current = False
+        self._probe_table_ready = False
 
     def migrate(self) -> list[str]:
         """Brings the schema up to date; returns the migrations it applied."""
@@ -310,6 +329,32 @@ class Archive:
         with self._cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchall()
+
+    def probe_write(self) -> None:
+        """Raises ArchiveUnavailable unless the database commits a write now, as the listener's
+        archive writes need it to: a row of PROBE_BYTES in a table of its own (never seen by
+        history, replay or counts), committed, then deleted again. A full disk or tablespace, a
+        read-only database, a lost grant or a lock held too long fail it where a ping passes.
+
+        Insert and delete are two transactions, each touching only its own row (and, in the
+        delete, probe rows left by earlier failures, scanned in key order like every other
+        probe's): probes of several API containers at once never deadlock one another."""
+        mark = self.dialect.placeholder
+        now = int(time.time() * 1000)
+        probe = f"{now:013d}-{uuid.uuid4().hex}"
+        with self._cursor() as cursor:
+            if not self._probe_table_ready:
+                cursor.execute(self.dialect.probe_table)
+            cursor.execute(
+                f"INSERT INTO archive_probe (id, written_at, payload) VALUES ({mark}, {mark}, {mark})",
+                (probe, now, os.urandom(PROBE_BYTES)),
+            )
+        self._probe_table_ready = True
+        with self._cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM archive_probe WHERE id = {mark} OR written_at < {mark}",
+                (probe, now - PROBE_KEPT_MS),
+            )
 
     def connection_id(self) -> int | None:
         """The server's id of this archive's connection (MySQL's CONNECTION_ID(), what `KILL`
@@ -410,7 +455,7 @@ def open_archive(url: str, password: str | None = None) -> Archive:
     """The archive at `url`; `password`, when given, overrides the URL's (from a secret)."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        path = Path(unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path))
+        path = sqlite_path(url)
         return Archive(SQLITE, lambda: _connect_sqlite(path), f"sqlite:///{path}")
     if parts.scheme in ("mysql", "mysql+pymysql"):
         database = unquote(parts.path.lstrip("/")) or "listmgr"
@@ -429,6 +474,12 @@ def open_archive(url: str, password: str | None = None) -> Archive:
     raise ValueError(
         f"unsupported archive URL {url!r}: use sqlite:///path or mysql://user:password@host:port/db"
     )
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a `sqlite:///relative` or `sqlite:////absolute` archive URL."""
+    path = urlsplit(url).path
+    return Path(unquote(path[1:]) if path.startswith("/") else unquote(path))
 
 
 def _connect_sqlite(path: Path) -> Connection:
