@@ -9,7 +9,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from services.api.models import ErrorBody
-from services.api.routes import Endpoint, Parameter
+from services.api.routes import IF_NONE_MATCH, Endpoint, Parameter
 from shared.events.submission import Name
 
 VERSION = "1.0.0"
@@ -60,18 +60,32 @@ def _schemas(endpoints: tuple[Endpoint, ...]) -> dict[str, Any]:
     return definitions
 
 
+ETAG = {
+    "ETag": {
+        "description": "A strong tag of this body, for If-None-Match.",
+        "schema": {"type": "string"},
+    }
+}
+
+
 def _operation(endpoint: Endpoint, reads_need_key: bool) -> dict[str, Any]:
+    parameters = [*_path_parameters(endpoint.path), *map(_parameter, endpoint.parameters)]
+    responses = {
+        **{str(status): _answer(model.__name__, "OK") for status, model in endpoint.answers.items()},
+        **{
+            str(status): _answer("ErrorBody", ERROR_MEANINGS[status])
+            for status in _errors(endpoint, reads_need_key)
+        },
+    }
+    if endpoint.conditional:
+        parameters.append(_parameter(IF_NONE_MATCH))
+        responses["200"]["headers"] = ETAG
+        responses["304"] = {"description": "If-None-Match names the current ETag: no body", "headers": ETAG}
     operation: dict[str, Any] = {
         "operationId": endpoint.view.__name__,
         "summary": endpoint.summary,
-        "parameters": [*_path_parameters(endpoint.path), *map(_parameter, endpoint.parameters)],
-        "responses": {
-            **{str(status): _answer(model.__name__, "OK") for status, model in endpoint.answers.items()},
-            **{
-                str(status): _answer("ErrorBody", ERROR_MEANINGS[status])
-                for status in _errors(endpoint, reads_need_key)
-            },
-        },
+        "parameters": parameters,
+        "responses": responses,
     }
     if endpoint.body is not None:
         operation["requestBody"] = {"required": True, "content": _json(endpoint.body.__name__)}
