@@ -1,7 +1,7 @@
 // Building the page from data without ever parsing data as markup: every name, title, key and
-// message becomes a Text node (append, textContent), never HTML. Nothing in the console uses
-// innerHTML, insertAdjacentHTML, document.write or eval; the Content-Security-Policy forbids
-// inline script and eval besides.
+// message becomes a Text node (append), never HTML. No file of the console sets markup from a
+// string or evaluates one (tests/unit/test_console.py looks), and the Content-Security-Policy
+// forbids inline script and eval besides.
 
 const SVG = "http://www.w3.org/2000/svg";
 
