@@ -14,6 +14,32 @@ let encodings = 1;
 // API sends Cache-Control: no-store, so the page is the one that keeps them.
 const held = new Map();
 
+// A JSON number a double cannot hold exactly (the API's numbers have up to 38 digits): its
+// arithmetic uses the nearest double, its display and JSON the digits the API sent.
+export class ExactNumber {
+  constructor(value, text) {
+    this.value = value;
+    this.text = text;
+  }
+
+  valueOf() {
+    return this.value;
+  }
+
+  toString() {
+    return this.text;
+  }
+
+  toJSON() {
+    return JSON.rawJSON(this.text);
+  }
+}
+
+function exactNumbers(_key, value, context) {
+  if (typeof value !== "number" || !context || context.source === undefined) return value;
+  return String(value) === context.source ? value : new ExactNumber(value, context.source);
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     const error = body && typeof body === "object" && body.error ? body.error : {};
@@ -89,7 +115,7 @@ export async function request(method, relative, { headers = {}, body } = {}) {
   let parsed = null;
   if (text) {
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(text, exactNumbers);
     } catch {
       parsed = { error: { code: "not_json", message: `the answer (${response.status}) is not JSON` } };
     }

@@ -59,7 +59,9 @@ export function time(epochMs) {
   return new Date(epochMs).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
 }
 
-// A number as the API sent it, grouped for reading (JSON numbers: integers or decimals).
+// A number as the API sent it, grouped for reading; one a double cannot hold (api.js's
+// ExactNumber) in the API's own digits.
 export function number(value) {
-  return typeof value === "number" ? value.toLocaleString(undefined, { maximumFractionDigits: 20 }) : "";
+  if (typeof value === "number") return value.toLocaleString(undefined, { maximumFractionDigits: 20 });
+  return value === null || value === undefined ? "" : String(value);
 }

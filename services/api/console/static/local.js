@@ -172,7 +172,7 @@ async function refreshFailures() {
   }
   const count = page.messages.length;
   const unreadable = page.unreadable.length ? `; ${page.unreadable.length} messages are no failure records` : "";
-  show(byId("failures-status"), `${count ? `${count} failed batches` : "the failure queue is empty"}${unreadable}`);
+  show(byId("failures-status"), `${count ? `${count} failed ${count === 1 ? "batch" : "batches"}` : "the failure queue is empty"}${unreadable}`);
   byId("redrive-all").hidden = count === 0;
   const list = byId("failures");
   keepingFocus(list, () => show(list, page.messages.map(failureItem)));
