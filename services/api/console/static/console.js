@@ -54,6 +54,17 @@ async function refreshPages(listing, base) {
   return changed || pages.length !== listing.cursors.length;
 }
 
+// A listing under the open title: none when the title is gone (404).
+async function refreshOfTitle(listing, what) {
+  try {
+    return await refreshPages(listing, `lists/${path(state.title)}/${what}`);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    listing.pages = [];
+    return true;
+  }
+}
+
 function itemsOf(listing) {
   return listing.pages.flatMap((page) => page.items);
 }
@@ -71,25 +82,30 @@ function renderTitles() {
   const wanted = byId("find").value.trim().toLowerCase();
   const items = itemsOf(state.titles).filter((item) => item.title.toLowerCase().includes(wanted));
   const list = byId("titles");
+  names(list, items.map((item) => [item.title, ` ${item.type} · ${users(item.users)}`]), state.title, openTitle);
+  if (!items.length) list.append(el("li", { class: "meta" }, wanted ? "no loaded title matches" : "no lists yet"));
+  byId("more-titles").hidden = !nextOf(state.titles);
+}
+
+// A list of names, each a button opening it, the open one marked; `named`: [name, about] pairs.
+function names(list, named, current, open) {
   keepingFocus(list, () =>
     show(
       list,
-      items.map((item) =>
-      el(
-        "li",
-        {},
+      named.map(([name, about]) =>
         el(
-          "button",
-          { type: "button", class: "link", "aria-current": item.title === state.title ? "true" : false, click: guarded(() => openTitle(item.title)) },
-          item.title,
-        ),
-        el("span", { class: "meta" }, ` ${item.type} · ${users(item.users)}`),
+          "li",
+          {},
+          el(
+            "button",
+            { type: "button", class: "link", "aria-current": name === current ? "true" : false, click: guarded(() => open(name)) },
+            name,
+          ),
+          el("span", { class: "meta" }, about),
         ),
       ),
     ),
   );
-  if (!items.length) list.append(el("li", { class: "meta" }, wanted ? "no loaded title matches" : "no lists yet"));
-  byId("more-titles").hidden = !nextOf(state.titles);
 }
 
 function users(count) {
@@ -184,35 +200,11 @@ function table(caption, head, rows) {
 }
 
 async function refreshUsers(force = false) {
-  const base = `lists/${path(state.title)}/users`;
-  let changed;
-  try {
-    changed = await refreshPages(state.users, base);
-  } catch (error) {
-    if (!(error instanceof ApiError && error.status === 404)) throw error;
-    state.users.pages = [];
-    changed = true;
-  }
+  const changed = await refreshOfTitle(state.users, "users");
   if (!changed && !force) return;
   const items = itemsOf(state.users);
   const list = byId("users");
-  keepingFocus(list, () =>
-    show(
-      list,
-      items.map((item) =>
-      el(
-        "li",
-        {},
-        el(
-          "button",
-          { type: "button", class: "link", "aria-current": item.user === state.user ? "true" : false, click: guarded(() => openUser(item.user)) },
-          item.user,
-        ),
-        el("span", { class: "meta" }, ` updated ${time(item.updatedAt)}`),
-        ),
-      ),
-    ),
-  );
+  names(list, items.map((item) => [item.user, ` updated ${time(item.updatedAt)}`]), state.user, openUser);
   if (!items.length) list.append(el("li", { class: "meta" }, "nobody has this list now"));
   byId("more-users").hidden = !nextOf(state.users);
 }
@@ -248,15 +240,7 @@ async function refreshUser(force = false) {
 }
 
 async function refreshHistory(force = false) {
-  const base = `lists/${path(state.title)}/history`;
-  let changed;
-  try {
-    changed = await refreshPages(state.history, base);
-  } catch (error) {
-    if (!(error instanceof ApiError && error.status === 404)) throw error;
-    state.history.pages = [];
-    changed = true;
-  }
+  const changed = await refreshOfTitle(state.history, "history");
   if (!changed && !force) return;
   const items = itemsOf(state.history);
   show(
