@@ -4,10 +4,12 @@ body, and If-None-Match with that tag gets a 304 with no body until the list cha
 from typing import Any
 
 import pytest
+import serverless_wsgi
 from flask.testing import FlaskClient
 
 from services.api.conditional import etag_of
 from services.api.routes import ENDPOINTS
+from services.api.testing import http_api_event
 from tests.api_fakes import ADMIN_KEY, World, bearer
 
 STATS = {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}}
@@ -87,3 +89,11 @@ def test_the_openapi_document_says_which_reads_are_conditional(world: World) -> 
         assert "304" in operation["responses"]
     health = document["paths"]["/health"]["get"]
     assert "304" not in health["responses"]
+
+
+def test_a_304_passes_through_the_lambda_function_behind_an_http_api(world: World) -> None:
+    tag = get(world.client, "/lists/stats").headers["ETag"]
+    event = http_api_event("GET", "/lists/stats", headers={"if-none-match": tag})
+    answer = serverless_wsgi.handle_request(world.app, event, None)
+    assert answer["statusCode"] == 304 and not answer.get("body")
+    assert answer["headers"]["ETag"] == tag
