@@ -10,6 +10,14 @@ const HELD_LIMIT = 200;
 // path probe says which (services/api/console/__init__.py).
 let encodings = 1;
 
+// The key the user pasted, asked for at each request: reads send it too, for an API whose
+// reads need one (LISTMGR_API_READS_NEED_KEY).
+let currentKey = () => "";
+
+export function useKey(key) {
+  currentKey = key;
+}
+
 // Answers already read, by URL: the ETag to send as If-None-Match and the body it names. The
 // API sends Cache-Control: no-store, so the page is the one that keeps them.
 const held = new Map();
@@ -70,6 +78,8 @@ export async function read(relative) {
   const url = new URL(relative, ROOT).href;
   const known = held.get(url);
   const headers = known ? { "If-None-Match": known.etag } : {};
+  const key = currentKey();
+  if (key) headers.Authorization = `Bearer ${key}`;
   const answer = await request("GET", url, { headers });
   if (answer.status === 304 && known) return { status: 200, body: known.body, changed: false };
   const etag = answer.headers.get("ETag");

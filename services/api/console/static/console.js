@@ -3,7 +3,7 @@
 // If-None-Match (services/api/conditional.py), so a list nobody changed costs a 304 and no
 // redrawing. Under `listmgr up`, local.js adds the stack's own views.
 
-import { ApiError, calibrate, path, read, readOk, write } from "./api.js";
+import { ApiError, calibrate, path, read, readOk, useKey, write } from "./api.js";
 import { CHART_LIMIT, barChart } from "./chart.js";
 import { byId, el, keepingFocus, number, show, time } from "./dom.js";
 import { startLocal } from "./local.js";
@@ -28,9 +28,14 @@ function guarded(handler) {
     try {
       await handler(event);
     } catch (error) {
-      connection(`the API did not answer (${error.message})`, "bad");
+      trouble(error);
     }
   };
+}
+
+function trouble(error) {
+  if (error instanceof ApiError) connection(`the API refused: ${error.message}`, "bad");
+  else connection(`the API did not answer (${error.message}); trying again`, "bad");
 }
 
 // -- titles ---------------------------------------------------------------------------------
@@ -372,7 +377,7 @@ async function tick() {
     await refreshList();
     connection(`following the API · checked ${new Date().toLocaleTimeString()}`, "ok");
   } catch (error) {
-    connection(`the API did not answer (${error.message}); trying again`, "bad");
+    trouble(error);
   } finally {
     state.polling = false;
   }
@@ -391,6 +396,7 @@ async function findTitle(event) {
 }
 
 async function start() {
+  useKey(() => byId("api-key").value.trim());
   byId("find-form").addEventListener("submit", guarded(findTitle));
   byId("find").addEventListener("input", renderTitles);
   byId("more-titles").addEventListener("click", guarded(() => more(state.titles, refreshTitles)));
