@@ -76,6 +76,12 @@ async function refreshEvents() {
   const query = new URLSearchParams({ after: String(events.after), type: pattern });
   const page = await local("GET", `events?${query}`);
   if (pattern !== events.pattern) return; // the filter changed meanwhile
+  if (page.last < events.after) {
+    // The stack restarted and numbers its events from 1 again: start over.
+    events.after = 0;
+    events.shown = [];
+    return;
+  }
   events.after = page.last;
   show(byId("events-status"), page.error || `${number(page.last)} events read from the stream; showing ${pattern}`);
   if (!page.events.length) return;
