@@ -10,6 +10,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from services.api.models import ErrorBody
 from services.api.routes import IF_NONE_MATCH, Endpoint, Parameter
+from shared.events.envelope import EventId
 from shared.events.submission import Name
 
 VERSION = "1.0.0"
@@ -113,7 +114,8 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": TypeAdapter(Name).json_schema(),
+            # What names.path_name holds each segment to: an event id is not a name.
+            "schema": TypeAdapter(EventId if name == "id" else Name).json_schema(),
             "description": f"The {name}, percent-encoded (twice behind an API Gateway HTTP API).",
         }
         for name in _PATH_NAME.findall(path)
