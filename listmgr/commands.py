@@ -7,7 +7,7 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -139,41 +139,61 @@ class _open_input:  # noqa: N801 - used like open()
 
 def tail(arguments: argparse.Namespace) -> int:
     stack = read_stack(arguments.state_dir)
-    kinesis = aws_client(stack, "kinesis")
-    stream = stack["stream_name"]
     iterator_type = "TRIM_HORIZON" if arguments.start == "trim-horizon" else "LATEST"
-    iterators = {
-        shard["ShardId"]: kinesis.get_shard_iterator(
-            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType=iterator_type
-        )["ShardIterator"]
-        for shard in kinesis.list_shards(StreamName=stream)["Shards"]
-    }
     deadline = None if arguments.timeout is None else time.monotonic() + arguments.timeout
     printed = 0
-    while deadline is None or time.monotonic() < deadline:
-        received = False
-        for shard, iterator in list(iterators.items()):
-            response = kinesis.get_records(ShardIterator=iterator, Limit=1000)
-            iterators[shard] = response["NextShardIterator"]
-            for record in response["Records"]:
-                received = True
-                line = _event_line(record["Data"], arguments.pattern)
-                if line is None:
-                    continue
-                print(line, flush=True)
-                printed += 1
-                if arguments.limit is not None and printed >= arguments.limit:
-                    return 0
-        if not received:
-            time.sleep(0.25)
+    records = stream_records(
+        aws_client(stack, "kinesis"),
+        stack["stream_name"],
+        iterator_type,
+        lambda: deadline is None or time.monotonic() < deadline,
+    )
+    for record in records:
+        event = published_event(record["Data"], arguments.pattern)
+        if event is None:
+            continue
+        print(dumps(event), flush=True)
+        printed += 1
+        if arguments.limit is not None and printed >= arguments.limit:
+            return 0
     if arguments.limit is not None:
         print(f"listmgr: timed out after {printed} of {arguments.limit} events", file=sys.stderr)
         return 1
     return 0
 
 
-def _event_line(data: bytes, pattern: str) -> str | None:
-    """The record as one JSON line if it is an event envelope whose type matches."""
+IDLE_READ_PAUSE = 0.25
+"""Seconds between reads of a stream that brought nothing."""
+
+
+def stream_records(
+    kinesis: Any,
+    stream: str,
+    iterator_type: str,
+    keep_going: Callable[[], bool],
+    pause: Callable[[float], object] = time.sleep,
+) -> Iterator[dict[str, Any]]:
+    """Every record of every shard of `stream` from `iterator_type` on (GetRecords' records),
+    while `keep_going()`: `listmgr tail` and the console's event view (listmgr/console_server.py)."""
+    iterators = {
+        shard["ShardId"]: kinesis.get_shard_iterator(
+            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType=iterator_type
+        )["ShardIterator"]
+        for shard in kinesis.list_shards(StreamName=stream)["Shards"]
+    }
+    while keep_going():
+        received = False
+        for shard, iterator in list(iterators.items()):
+            response = kinesis.get_records(ShardIterator=iterator, Limit=1000)
+            iterators[shard] = response["NextShardIterator"]
+            received = received or bool(response["Records"])
+            yield from response["Records"]
+        if not received:
+            pause(IDLE_READ_PAUSE)
+
+
+def published_event(data: bytes, pattern: str = "*") -> dict[str, Any] | None:
+    """The record as an event envelope if it is one whose type matches the glob `pattern`."""
     try:
         document = loads(data)
     except (NotJson, UnicodeDecodeError):
@@ -183,7 +203,7 @@ def _event_line(data: bytes, pattern: str) -> str | None:
     event_type = document.get("type")
     if not isinstance(event_type, str) or not fnmatchcase(event_type, pattern):
         return None
-    return dumps(document)
+    return document
 
 
 def invoke(arguments: argparse.Namespace) -> int:
@@ -302,13 +322,13 @@ def banner(description: Mapping[str, Any], resources: LocalResources | None, ver
         rows.append(("not emulated", not_emulated(resources.skipped, verbose)))
     list_api = description.get("api_url") and description.get("api_handler") == LIST_API_HANDLER
     if list_api:
+        rows.append(("console", console_url(description)))
         rows.append(("API key", description.get("api_key")))
-    rows.append(("stack.json", ".listmgr/stack.json"))
     lines = [f"{description.get('service') or 'the stack'} is running"]
     lines += [f"  {label:<13} {value}" for label, value in rows if value]
     if list_api:
         lines.append(f"Try:  {try_command(description)}")
-    lines.append("Stop: Ctrl-C")
+    lines.append("Stop: Ctrl-C        (all of it, for scripts: .listmgr/stack.json)")
     return "\n".join(lines)
 
 
@@ -318,6 +338,11 @@ def not_emulated(skipped: Mapping[str, str], verbose: bool) -> str:
         return ", ".join(f"{key} ({kind})" for key, kind in skipped.items())
     kinds = len(set(skipped.values()))
     return f"{len(skipped)} resources of {kinds} types (--verbose or stack.json lists them)"
+
+
+def console_url(description: Mapping[str, Any]) -> str:
+    """The web console the API serves (services/api/console/), its local views included."""
+    return f"{description['api_url']}/ui/"
 
 
 def try_command(description: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ import argparse
 import base64
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 
 from listmgr import commands, logbook
+from listmgr.functions import LocalFunction
 from services.admin import redrive
 from services.admin.failed_batches import FailedBatch, fetch
 from shared import logs
@@ -77,40 +78,60 @@ def target(arguments: argparse.Namespace) -> Target:
         queue = redrive.FailureQueue(clients["sqs"], arguments.queue_url)
         return Target(queue, clients, region, redrive.lambda_invoke(clients["lambda"]))
     stack = commands.read_stack(arguments.state_dir)
+    return local_target(stack, in_process(stack, arguments))
+
+
+def local_target(stack: Mapping[str, Any], invoke: redrive.Invoke) -> Target:
+    """The failure queue of the running local stack that `stack` (its stack.json) describes;
+    `listmgr up` itself uses it for the console's queue view (listmgr/console_server.py)."""
     if not stack.get("failure_queue_url"):
         raise commands.CommandError(
             "the running stack has no on-failure queue (see onFailure in serverless.yml)"
         )
     clients = {name: commands.aws_client(stack, name) for name in ("sqs", "kinesis", "dynamodbstreams")}
     queue = redrive.FailureQueue(clients["sqs"], stack["failure_queue_url"])
-    return Target(queue, clients, stack["region"], in_process(stack, arguments))
+    return Target(queue, clients, stack["region"], invoke)
 
 
 def in_process(stack: Mapping[str, Any], arguments: argparse.Namespace) -> redrive.Invoke:
-    """Runs the function the record names (by its deployed name) in this process, with the
-    stack's environment, its log lines going to its file as the stack's own do."""
-    keys = {name: key for key, name in (stack.get("functions") or {}).items()}
-    loaded: dict[str, Any] = {}
+    """Runs the function the record names in this process, loaded as `listmgr invoke` loads
+    it, its log lines going to its file as the stack's own do."""
+    loaded: dict[str, LocalFunction] = {}
 
-    def invoke(batch: FailedBatch, event: dict[str, Any]) -> redrive.Invoked:
-        key = keys.get(batch.function_name)
-        if key is None:
-            return redrive.Invoked(f"no function {batch.function_name!r} in the running stack")
+    def functions() -> Mapping[str, LocalFunction]:
         if not loaded:
             loaded.update(_functions(stack, arguments.settings.environ))
-        uninstall = logbook.install(arguments.state_dir / "logs")
+        return loaded
+
+    return invoking(functions, lambda: logbook.install(arguments.state_dir / "logs"))
+
+
+def invoking(
+    functions: Callable[[], Mapping[str, LocalFunction]],
+    log_to_files: Callable[[], Callable[[], None]] = lambda: lambda: None,
+) -> redrive.Invoke:
+    """Runs the function a failed batch names (by its deployed name) among `functions`, in this
+    process; `log_to_files` routes the function's log lines for the invocation and returns the
+    undo (the running stack's own are routed already)."""
+
+    def invoke(batch: FailedBatch, event: dict[str, Any]) -> redrive.Invoked:
+        by_name = {function.name: function for function in functions().values()}
+        function = by_name.get(batch.function_name)
+        if function is None:
+            return redrive.Invoked(f"no function {batch.function_name!r} in the running stack")
+        undo = log_to_files()
         try:
             # Through JSON, as Lambda delivers it: the same types the mapping's invocations see.
-            return redrive.Invoked(None, loaded[key].invoke(json.loads(json.dumps(event))))
+            return redrive.Invoked(None, function.invoke(json.loads(json.dumps(event))))
         except Exception as error:
             return redrive.Invoked(f"Unhandled: {type(error).__name__}: {error}")
         finally:
-            uninstall()
+            undo()
 
     return invoke
 
 
-def _functions(stack: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+def _functions(stack: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, LocalFunction]:
     """The stack's functions, each to run with its own environment, as `listmgr invoke` runs them."""
     from listmgr import config as configuration  # noqa: PLC0415 - only a re-drive needs them
     from listmgr.functions import functions_of  # noqa: PLC0415

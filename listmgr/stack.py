@@ -28,7 +28,7 @@ import boto3
 from botocore.exceptions import EndpointConnectionError
 
 from listmgr import config as configuration
-from listmgr import drain, leftovers, logbook, moto_server
+from listmgr import console_server, drain, leftovers, logbook, moto_server
 from listmgr.folder_lock import FolderLock, FolderTaken
 from listmgr.functions import LocalFunction, functions_of
 from listmgr.mappings.mapping import EventSourceMapping
@@ -276,9 +276,15 @@ class Stack:
                     self.progress(
                         f"starting the API ({key}) on http://{self.options.host}:{self.options.api_port}"
                     )
-                    self._serve(self.functions[key].serve(app))
+                    self._serve(self._beside_console(self.functions[key].serve(app)))
                     self.description["api_handler"] = self.functions[key].handler_path
                     return
+
+    def _beside_console(self, api: Any) -> Any:
+        """The API with the console's local endpoints beside it (listmgr/console_server.py)."""
+        events = console_server.EventLog(console_server.stream_of(self))
+        self._stoppers.append(events.stop)
+        return console_server.beside(api, console_server.local_app(self, events))
 
     def _serve(self, app: Any) -> None:
         from waitress import create_server  # noqa: PLC0415

@@ -77,6 +77,8 @@ class ShardProgress:
         self._lock = threading.Lock()
         self.checkpointed = 0
         """Records checkpointed so far: a drain watches it to tell whether anything still moves."""
+        self.checkpoint: str | None = None
+        """The sequence number of the last checkpoint this run took; None before the first."""
 
     def read(self, records: Sequence[StreamRecord]) -> None:
         with self._lock:
@@ -94,6 +96,7 @@ class ShardProgress:
                 last = self._done.popitem(last=False)[1][0]
                 self.checkpointed += 1
             if last is not None:
+                self.checkpoint = last
                 self._checkpoint(self.shard_id, last)
 
     def __len__(self) -> int:

@@ -12,7 +12,9 @@ from typing import Any
 from flask import Flask, Response, g, request
 from pydantic import BaseModel
 
+from services.api import console
 from services.api.auth import authenticate
+from services.api.conditional import conditional
 from services.api.deps import ApiDeps
 from services.api.errors import json_response, register_error_handlers
 from services.api.names import path_name
@@ -57,6 +59,7 @@ def create_app(deps: ApiDeps) -> Flask:
         methods=["GET"],
         provide_automatic_options=False,
     )
+    console.register(app)
     register_error_handlers(app)
     app.before_request(_start_clock)
     app.after_request(_secure)
@@ -72,7 +75,8 @@ def _handler(endpoint: Endpoint, deps: ApiDeps) -> Callable[..., Response]:
         elif endpoint.access == "read" and deps.reads_need_key:
             authenticate(deps.keys, request.headers.get("Authorization"))
         arguments.update({name: path_name(value, name) for name, value in segments.items()})
-        return _render(endpoint.view(deps, **arguments))
+        response = _render(endpoint.view(deps, **arguments))
+        return conditional(response, request.if_none_match) if endpoint.conditional else response
 
     return handle
 

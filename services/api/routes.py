@@ -46,6 +46,12 @@ class Endpoint:
     body: type[BaseModel] | None = None
     parameters: tuple[Parameter, ...] = ()
 
+    @property
+    def conditional(self) -> bool:
+        """Answers with an ETag and honors If-None-Match (services/api/conditional.py): the
+        reads of lists, which a client may poll."""
+        return self.method == "GET" and self.access == "read"
+
 
 LIMIT = Parameter(
     "limit",
@@ -75,6 +81,13 @@ PREFER = Parameter(
     "is ignored.",
 )
 PAGED = (LIMIT, CURSOR)
+IF_NONE_MATCH = Parameter(
+    "If-None-Match",
+    "header",
+    {"type": "string", "examples": ['"5d41402abc4b2a76b9719d911017c592"']},
+    "The `ETag` of the answer the client holds (or `*`): a 304 with no body if it is still current.",
+)
+"""Every conditional read takes it (Endpoint.conditional)."""
 
 ENDPOINTS = (
     Endpoint(
