@@ -27,7 +27,7 @@ FUNCTIONS = ("listener", "trigger", "api")
 def environment(aws: Aws, folder: Path) -> dict[str, str]:
     stage = "c" + uuid.uuid4().hex[:8]
     loaded = configuration.load(ROOT / "serverless.yml", configuration.Options(stage=stage))
-    deploy(loaded, aws.client("cloudformation"), f"{loaded.service}-{stage}")
+    deploy(loaded, aws.client, f"{loaded.service}-{stage}")
     archive_url = f"sqlite:///{folder}/cold.db"
     open_archive(archive_url).migrate()
     key = new_key()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from listmgr import commands, dlq, logbook, progress, reset
+from listmgr import commands, dlq, expiry, logbook, progress, reset
 from listmgr.stack import Stack, StackError, StackOptions
 
 SIGNAL_LOOK = 0.25
@@ -103,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between progress log lines (not in place; draining: at most "
         f"{progress.DRAIN_LOG_EVERY:.0f})",
     )
+    up.add_argument(
+        "--ttl-sweep-every",
+        type=_positive_seconds,
+        default=expiry.SWEEP_EVERY,
+        metavar="SECONDS",
+        help="seconds between the deletions of the tables' expired items (Time to Live); DynamoDB "
+        "itself takes up to a day or two",
+    )
     up.set_defaults(run=run_up)
 
     send = sub.add_parser("send", help="put JSON lines (submissions or envelopes) onto the stream")
@@ -183,6 +191,7 @@ def run_up(arguments: argparse.Namespace) -> int:
             region=arguments.region,
             endpoint_url=arguments.endpoint_url,
             env=arguments.settings.environ,
+            ttl_sweep_every=arguments.ttl_sweep_every,
         ),
         progress=lambda line: print(f"listmgr: {line}", flush=True),
     )
@@ -237,6 +246,8 @@ def run_up(arguments: argparse.Namespace) -> int:
         )
     elif not drained:
         say("no records were left unapplied")
+    if stack.tables_saved is not None:
+        say(f"{stack.tables_saved} items of the tables saved under {arguments.state_dir}/ for the next start")
     say("stopped")
     return 0
 
@@ -255,6 +266,17 @@ def _wait_for(signals: "queue.SimpleQueue[int]") -> None:
 def _force_on_next(signals: "queue.SimpleQueue[int]", forced: threading.Event) -> None:
     signals.get()
     forced.set()
+
+
+def _positive_seconds(text: str) -> float:
+    """`--ttl-sweep-every`: a number of seconds above 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
 
 
 def _period(text: str) -> float:

@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 from listmgr import fan_out, sequence_numbers
 from shared.stream.connectors.capacity import item_size
 
-_lock = threading.RLock()
+dynamodb_lock = threading.RLock()
+"""Held by every call of moto's DynamoDB and DynamoDB Streams backends (`serialize_backends`);
+whatever reads or writes their tables directly holds it too (listmgr.moto_tables)."""
 _kinesis = threading.RLock()
 
 
@@ -89,7 +91,8 @@ def serialize_backends() -> None:
         for name, member in list(vars(backend).items()):
             if callable(member) and not name.startswith("_"):
                 # A lock of Kinesis's own: its calls need not wait for DynamoDB's.
-                setattr(backend, name, _serialized(member, _kinesis if backend is KinesisBackend else _lock))
+                lock = _kinesis if backend is KinesisBackend else dynamodb_lock
+                setattr(backend, name, _serialized(member, lock))
         setattr(backend, "_listmgr_serialized", True)  # noqa: B010 - a marker on a foreign class
 
 

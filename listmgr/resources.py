@@ -4,20 +4,22 @@ The `resources` section is deployed as it is, through moto's CloudFormation, so 
 is what deploys. Types the local endpoint has no use for or cannot emulate (alarms, API Gateway,
 event source mappings, which `listmgr up` runs itself) are left out and named in the banner.
 Every `!Ref` / `!GetAtt` the functions use (their event sources, their environment) is added as a
-stack output, so CloudFormation itself resolves them.
+stack output, so CloudFormation itself resolves them. What moto's CloudFormation takes and
+ignores is set afterwards through the service's own API: a table's TimeToLiveSpecification.
 """
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from listmgr.config import ServerlessConfig
 
+TABLE = "AWS::DynamoDB::Table"
 LOCAL_TYPES = frozenset(
     {
         "AWS::Kinesis::Stream",
-        "AWS::DynamoDB::Table",
+        TABLE,
         "AWS::SQS::Queue",
         "AWS::SQS::QueuePolicy",
         "AWS::SNS::Topic",
@@ -40,6 +42,12 @@ class LocalResources:
     """Logical id -> resource type, for what was left out."""
     values: dict[str, Any] = field(default_factory=dict)
     """json of an intrinsic expression -> its value."""
+    physical: dict[str, str] = field(default_factory=dict)
+    """Logical id -> physical id (a table's name, a queue's URL), for what was created."""
+
+    def tables(self) -> list[str]:
+        """The names of the tables created."""
+        return [self.physical[key] for key, kind in self.created.items() if kind == TABLE]
 
     def resolve(self, value: Any) -> Any:
         """`value` with every intrinsic expression replaced by what it resolved to (None when
@@ -53,7 +61,9 @@ class LocalResources:
         return value
 
 
-def deploy(config: ServerlessConfig, cloudformation: Any, stack_name: str) -> LocalResources:
+def deploy(config: ServerlessConfig, client: Callable[[str], Any], stack_name: str) -> LocalResources:
+    """Creates (or updates) the stack; `client(service)` makes a boto3 client of the endpoint."""
+    cloudformation = client("cloudformation")
     local = LocalResources(stack_name)
     template_resources: dict[str, Any] = {}
     for logical_id, resource in config.resources.items():
@@ -80,7 +90,29 @@ def deploy(config: ServerlessConfig, cloudformation: Any, stack_name: str) -> Lo
     by_name = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
     keys = list(expressions)
     local.values = {keys[int(name[len("Local") :])]: value for name, value in by_name.items()}
+    local.physical = {
+        resource["LogicalResourceId"]: resource["PhysicalResourceId"]
+        for resource in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+    }
+    for logical_id, kind in local.created.items():
+        specification = (config.resources[logical_id].get("Properties") or {}).get("TimeToLiveSpecification")
+        if kind == TABLE and specification:
+            _set_time_to_live(client("dynamodb"), local.physical[logical_id], specification)
     return local
+
+
+def _set_time_to_live(dynamodb: Any, table_name: str, specification: Mapping[str, Any]) -> None:
+    """The table's Time to Live as declared (moto's CloudFormation leaves it DISABLED). Changed
+    only when it differs: DynamoDB refuses to set it again to what it already is."""
+    enabled = bool(specification.get("Enabled"))
+    attribute = str(specification["AttributeName"])
+    current = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    is_enabled = current.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
+    if is_enabled == enabled and (not enabled or current.get("AttributeName") == attribute):
+        return
+    dynamodb.update_time_to_live(
+        TableName=table_name, TimeToLiveSpecification={"AttributeName": attribute, "Enabled": enabled}
+    )
 
 
 def _create_or_update(cloudformation: Any, stack_name: str, template: dict[str, Any]) -> None:

@@ -9,8 +9,9 @@
 6. `.listmgr/stack.json` describing all of it, removed again on the way out.
 
 One stack per state folder (listmgr.folder_lock). On the way out, what the in-process endpoint
-would forget (unfinished records, failure-queue messages) is saved, and put back at the next
-start (listmgr.leftovers).
+would forget (its tables' items, unfinished records, failure-queue messages) is saved, and put
+back at the next start (listmgr.table_snapshot, listmgr.leftovers); while it runs, its tables'
+items expire as DynamoDB's do (listmgr.expiry).
 """
 
 import json
@@ -28,7 +29,16 @@ import boto3
 from botocore.exceptions import EndpointConnectionError
 
 from listmgr import config as configuration
-from listmgr import console_server, drain, leftovers, logbook, moto_server
+from listmgr import (
+    console_server,
+    drain,
+    expiry,
+    leftovers,
+    logbook,
+    moto_server,
+    moto_tables,
+    table_snapshot,
+)
 from listmgr.folder_lock import FolderLock, FolderTaken
 from listmgr.functions import LocalFunction, functions_of
 from listmgr.mappings.mapping import EventSourceMapping
@@ -39,8 +49,10 @@ from services.admin import operations
 from services.api.auth import hash_key, new_key
 from shared import bootstrap
 from shared.settings import Settings
-from shared.stream.connectors.archive import open_archive
+from shared.stream.connectors.archive import Archive, open_archive
+from shared.stream.connectors.dynamodb import DynamoListStore
 
+log = logging.getLogger("listmgr")
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 HTTP_EVENTS = ("httpApi", "http")
 DRAIN_WRITES_TIMEOUT = 30.0
@@ -65,6 +77,8 @@ class StackOptions:
     starting moto, its resources created only if the stack is not there yet."""
     env: Mapping[str, str] = field(default_factory=dict)
     """The environment serverless.yml's `${env:NAME}` variables read (the command's)."""
+    ttl_sweep_every: float = expiry.SWEEP_EVERY
+    """Seconds between the deletions of expired items (listmgr.expiry)."""
 
 
 @dataclass
@@ -86,6 +100,8 @@ class Stack:
     gate: drain.WriteGate | None = None
     saved: leftovers.Saved | None = None
     """What the last stop saved for the next start."""
+    tables_saved: int | None = None
+    """How many table items the last stop saved for the next start (None: it saved none)."""
     progress: Callable[[str], None] = field(default=lambda _line: None)
     """Told each phase of `start` as it begins (`listmgr up` prints them: the first start is slow)."""
     totals: FunctionTotals = field(default_factory=FunctionTotals)
@@ -126,14 +142,12 @@ class Stack:
             self._start_moto()
         self.progress(f"creating the resources of {options.config}")
         try:
-            self.resources = deploy(
-                self.config, self.client("cloudformation"), f"{self.config.service}-{options.stage}"
-            )
+            self.resources = deploy(self.config, self.client, f"{self.config.service}-{options.stage}")
         except EndpointConnectionError as error:
             raise StackError(f"the AWS endpoint {self.endpoint_url} does not answer ({error})") from error
         self._export_environment()
         self._migrate_archive()
-        self._restore_from_archive()
+        self._keep_tables()
         self.functions = functions_of(self.config, options.stage, options.region, self.environments)
         if not options.endpoint_url:
             self._put_back_leftovers()
@@ -218,23 +232,77 @@ class Stack:
             finally:
                 archive.close()
 
-    def _restore_from_archive(self) -> None:
-        """moto keeps nothing across restarts, the archive does: a fresh local table is rebuilt
-        from it, so a restarted stack shows the lists it showed before."""
-        if self.options.endpoint_url or "LISTMGR_TABLE" not in self.environment:
-            return
-        settings = self.settings
-        archive = bootstrap.archive(settings)
+    def _keep_tables(self) -> None:
+        """moto keeps nothing across restarts: the stack's tables are put back as the last stop
+        saved them, every outcome and fingerprint with them (listmgr.table_snapshot), and saved
+        again at the next stop; their items expire meanwhile (listmgr.expiry)."""
+        assert self.resources is not None
+        if self.options.endpoint_url:
+            return  # an endpoint of its own keeps its tables, and expires their items or not
+        dynamodb = self.client("dynamodb")
+        tables = [
+            moto_tables.LocalTable(dynamodb.describe_table(TableName=name)["Table"]["TableArn"])
+            for name in self.resources.tables()
+        ]
+        archive = bootstrap.archive(self.settings) if "LISTMGR_TABLE" in self.environment else None
         try:
-            if archive.count():
-                report = operations.rebuild_store(
-                    archive, bootstrap.list_store(settings), int(time.time() * 1000), settings.dedup
-                )
-                self.description["restored"] = (
-                    f"{report.titles} titles and {report.user_lists} user lists from {archive.describe}"
-                )
+            kept = table_snapshot.KeptTables(
+                self.options.state_dir, tables, None if archive is None else archive.describe
+            )
+            try:
+                restored = kept.restore(time.time())
+            except table_snapshot.RestoreFailed as error:
+                raise StackError(str(error)) from error
+            if restored is not None:
+                expired = f" ({restored.expired} expired since)" if restored.expired else ""
+                self.description["restored"] = f"{restored.items} items saved by the last stop{expired}"
+            if archive is not None:
+                self._check_lists(archive, restored, tables)
         finally:
-            archive.close()
+            if archive is not None:
+                archive.close()
+        # Registered only now the tables are back: a start that failed before this point leaves
+        # the saved file as it was for the next one. The sweeper stops first (stoppers run last
+        # first), then the tables are saved, before the endpoint stops.
+        self._stoppers.append(lambda: self._save_tables(kept))
+        sweeper = expiry.Sweeper(tables, self.options.ttl_sweep_every)
+        sweeper.start()
+        self._stoppers.append(sweeper.stop)
+
+    def _check_lists(
+        self, archive: Archive, restored: table_snapshot.Restored | None, tables: list[moto_tables.LocalTable]
+    ) -> None:
+        """The archive is the lists' source of truth: where the tables put back differ from it
+        (a stop forced before the drain ended, a crash after the stop that saved them), the
+        lists are rebuilt from it, and wholly when nothing was put back."""
+        settings = self.settings
+        client = moto_tables.OnePassScans(bootstrap.list_store(settings).client, tables)
+        store = DynamoListStore(client, settings.table_name, settings.dedup)
+        now_ms = int(time.time() * 1000)
+        if restored is not None:
+            differences = operations.verify(archive, store, now_ms, settings.dedup)
+            if not differences:
+                self.description["restored"] += ", checked against the archive"
+                return
+            log.warning(
+                "the table saved by the last stop differs from the archive in %s lists (a stop forced "
+                "before the drain ended, or a crash after that stop): rebuilding them from the archive",
+                len(differences),
+            )
+            operations.rebuild_store(archive, store, now_ms, settings.dedup)
+            self.description["restored"] += f"; {len(differences)} lists rebuilt from the archive"
+        elif archive.count():
+            log.warning(
+                "no table saved by a clean stop: the lists are rebuilt from the archive, which keeps "
+                "applied changes only, so the outcomes of superseded and rejected changes are forgotten"
+            )
+            report = operations.rebuild_store(archive, store, now_ms, settings.dedup)
+            self.description["restored"] = (
+                f"{report.titles} titles and {report.user_lists} user lists from the archive"
+            )
+
+    def _save_tables(self, kept: table_snapshot.KeptTables) -> None:
+        self.tables_saved = kept.save(int(time.time() * 1000))
 
     def _dev_api_key(self) -> str:
         """The local admin key: made once, kept in the state folder so it survives restarts."""

@@ -63,7 +63,7 @@ def deployed(aws: Aws) -> Deployed:
     """The project's resources under a stage of this test's own."""
     stage = "t" + uuid.uuid4().hex[:10]
     loaded = configuration.load(ROOT / "serverless.yml", configuration.Options(stage=stage))
-    resources = deploy(loaded, aws.client("cloudformation"), f"{loaded.service}-{stage}")
+    resources = deploy(loaded, aws.client, f"{loaded.service}-{stage}")
     return Deployed(
         aws=aws,
         stage=stage,

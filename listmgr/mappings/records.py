@@ -70,6 +70,10 @@ def from_dynamodb(record: Mapping[str, Any], shard_id: str, stream_arn: str, reg
         "dynamodb": change,
         "eventSourceARN": stream_arn,
     }
+    identity = record.get("userIdentity")
+    if identity is not None:
+        # Who made the change when it was not a client: DynamoDB's Time to Live (listmgr.expiry).
+        event_record["userIdentity"] = {"principalId": identity["PrincipalId"], "type": identity["Type"]}
     # Lambda keeps the changes of one item in order; the item's key is its partition key.
     item_key = json.dumps(change.get("Keys", {}), sort_keys=True)
     return _stream_record(

@@ -3,8 +3,9 @@ they were applied (aggregate version, then position), give back exactly the live
 
 The archive holds only applied changes, so deciding them again in that order applies every one
 of them and leaves the same fences. The ids archived within the dedup window are remembered as
-applied in the rebuilt title, as the live table remembers them, so a record redelivered after a
-rebuild is still recognized.
+applied in the rebuilt title, as the live table remembers them, with the fingerprint of what
+each asked for: a record redelivered after a rebuild is still recognized, and an
+Idempotency-Key reused for another body is still refused.
 """
 
 from collections.abc import Iterable, Iterator
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from shared.lists.aggregate import Aggregate
-from shared.lists.changes import Change
+from shared.lists.changes import Change, fingerprint
 from shared.lists.coalesce import ChangeRef, Slot, Write, decide
 from shared.lists.dedup import HOUR_MS, DedupSettings, Remembered
 
@@ -71,5 +72,7 @@ def _fold(title: str, changes: Iterable[ArchivedChange], now_ms: int, dedup: Ded
         rebuilt.slots[change.user] = slot
         rebuilt.version = max(rebuilt.version, archived.version)
         if archived.archived_at >= remembered_since:
-            rebuilt.decided[(change.user, change.event_id)] = Remembered("applied", "", archived.archived_at)
+            rebuilt.decided[(change.user, change.event_id)] = Remembered(
+                "applied", "", archived.archived_at, fingerprint(change)
+            )
     return rebuilt

@@ -21,7 +21,7 @@ def project(aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("MAPPING_RECORDINGS", str(recordings))
     stage = "m" + uuid.uuid4().hex[:10]
     loaded = configuration.load(FIXTURE, configuration.Options(stage=stage))
-    resources = deploy(loaded, aws.client("cloudformation"), f"{loaded.service}-{stage}")
+    resources = deploy(loaded, aws.client, f"{loaded.service}-{stage}")
     running = MappingProject(aws, stage, recordings, tmp_path / "checkpoints", resources)
     yield running
     running.stop()
