@@ -2,7 +2,6 @@
 PutRecord per event (the same events)."""
 
 import json
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -17,14 +16,10 @@ from shared.stream.connectors.dynamodb import layout
 from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
+from shared.stream.memory import MemoryStream
 from tests.support.aws import Aws
 
 CHANGES = 500
-
-
-class _Null:
-    def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]:
-        return [None] * len(records)
 
 
 def table_changes() -> dict[str, Any]:
@@ -49,7 +44,7 @@ def figure(aws: Aws) -> Figure:
     ours = calls[0]
     calls[0] = 0
     published = [
-        u.published for u in crud(RULES, CrudOptions(stream=_Null(), tags=TAGS))(from_dynamodb(event))
+        u.published for u in crud(RULES, CrudOptions(stream=MemoryStream(), tags=TAGS))(from_dynamodb(event))
     ]
     for entry in published:
         assert entry is not None

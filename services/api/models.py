@@ -9,7 +9,7 @@ from shared.events.codec import loads
 from shared.events.envelope import AggregateEntity, EventId, UserListEntity
 from shared.events.submission import ListType, Name, Number
 from shared.lists import store as lists
-from shared.stream.connectors.archive import ArchivedRecord
+from shared.lists.archive import ArchivedRecord
 
 
 class _Answer(BaseModel):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from services.api.errors import ApiError
 from shared.events.codec import NotJson, dumps, loads
 from shared.events.submission import Name
-from shared.stream.connectors.archive import MAX_INTEGER
+from shared.lists.archive import MAX_INTEGER
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100

@@ -1,15 +1,11 @@
-"""The archive: one row per accepted record, in MySQL (pymysql) or SQLite.
+"""The archive (shared.lists.archive's ChangeArchive) in MySQL (pymysql) or SQLite.
 
 `LISTMGR_ARCHIVE_URL` picks the database: `sqlite:///relative/path.db`, `sqlite:////absolute.db`
 or `mysql://user:password@host:port/db`, optionally with `?connect_timeout=S&read_timeout=S&write_timeout=S`
 (seconds; MYSQL_TIMEOUTS are the defaults). In AWS the password is not in the URL: it comes from the
-Secrets Manager secret the function is given (see `archive_from_settings`).
+Secrets Manager secret the function is given (see `shared.bootstrap.archive`).
 
-An id's scope is the user list it targets, so the primary key is (title, user_name, id): a record
-archived twice is one row, and the same id sent for another user list is a row of its own. Rows are
-written before the table changes they describe (write-ahead), each with the aggregate version and
-position it is stored at, which orders a title's records exactly as they were applied: history
-reads and replay follow that order.
+The primary key is the port's row identity, (title, user_name, id).
 
 Names are compared as exact bytes whatever the database: titles, users and ids that differ only in
 trailing spaces, case or Unicode normalization are different. MySQL keeps them in VARBINARY
@@ -33,6 +29,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pymysql
 
+from shared.lists.archive import ArchivedRecord, ArchiveKey, ArchiveUnavailable
+
 COLUMNS = (
     "id",
     "title",
@@ -50,33 +48,7 @@ COLUMNS = (
     "archived_at",
 )
 KEY = ("title", "user_name", "id")
-"""A row's identity: an id is unique within its user list only."""
-MAX_INTEGER = 2**63 - 1
-"""The largest version or position the archive's columns hold (signed 64-bit)."""
-
-
-@dataclass(frozen=True)
-class ArchivedRecord:
-    id: str
-    title: str
-    user_name: str
-    event_type: str
-    list_type: str | None
-    entries: str | None
-    """The entries as JSON, exact numbers."""
-    timestamp: int
-    version: int
-    position: int
-    shard_id: str | None
-    sequence_number: str | None
-    partition_key: str | None
-    document: str
-    """The record's data as it arrived on the stream: a submission or an event envelope."""
-    archived_at: int
-
-
-class ArchiveUnavailable(RuntimeError):
-    """The database could not be reached or refused the statement: retry later."""
+"""A row's identity (ArchiveKey): an id is unique within its user list only."""
 
 
 class Connection(Protocol):
@@ -287,7 +259,7 @@ class Archive:
             self._require_schema(cursor)
             cursor.executemany(statement, [astuple(row) for row in rows])
 
-    def forget(self, keys: Sequence[tuple[str, str, str]]) -> None:
+    def forget(self, keys: Sequence[ArchiveKey]) -> None:
         """Removes the rows of records that were archived but then turned out not to apply, by
         (title, user_name, id)."""
         if not keys:

@@ -1,13 +1,12 @@
-"""The Kinesis connector: PutRecords, and nothing else."""
+"""The Kinesis connector: the event stream (shared.stream.publish's Stream), PutRecords and nothing
+else."""
 
 from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-
-class StreamUnavailable(RuntimeError):
-    """Kinesis could not take the records after the SDK's own retries: retry later."""
+from shared.stream.publish import StreamUnavailable
 
 
 class KinesisStream:

@@ -19,27 +19,20 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 from shared.events.codec import dumps
 from shared.events.validation import InvalidEvent, parse_event
+from shared.lists.archive import ArchivedRecord, ArchiveKey, ArchiveUnavailable, ChangeArchive
 from shared.lists.changes import Change, Delete
 from shared.lists.coalesce import Outcome, TitlePlan, TitleState, plan_title
 from shared.lists.dedup import HOUR_MS, DedupSettings
 from shared.lists.store import ListStore, StoreUnavailable
-from shared.stream.connectors.archive import ArchivedRecord, ArchiveUnavailable
 from shared.stream.pipeline import Step, pending
 from shared.stream.unit_of_work import UnitOfWork
 
 MAX_FUTURE_MS = 5 * 60 * 1000
 """How far after its arrival a change's timestamp may be (clock skew); further is a fault."""
-
-
-class ArchiveLog(Protocol):
-    """What the listener needs of the archive: write rows ahead, take rows back."""
-
-    def record(self, rows: Sequence[ArchivedRecord]) -> None: ...
-    def forget(self, keys: Sequence[tuple[str, str, str]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -53,7 +46,7 @@ class MaterializeRule:
 @dataclass(frozen=True)
 class MaterializeOptions:
     store: ListStore
-    archive: ArchiveLog
+    archive: ChangeArchive
     dedup: DedupSettings = field(default_factory=DedupSettings)
     max_attempts: int = 6
     """Plans of one title refused before its records are failed and retried by the mapping."""
@@ -176,7 +169,7 @@ def _unstored(
     return [index for index in indices if (changes[index].user, changes[index].event_id) in unstored]
 
 
-def _key(change: Change) -> tuple[str, str, str]:
+def _key(change: Change) -> ArchiveKey:
     return (change.title, change.user, change.event_id)
 
 
@@ -201,13 +194,13 @@ def _archive(
     by_title: Mapping[str, list[int]],
     plans: Mapping[str, TitlePlan],
     now: int,
-    archive: ArchiveLog,
+    archive: ChangeArchive,
 ) -> None:
     """Archives what the plans apply, and takes out whatever they do not: a change an earlier
     invocation archived ahead of a commit that failed may be superseded or rejected now, and the
     archive holds exactly the applied changes."""
     rows: list[ArchivedRecord] = []
-    not_applied: list[tuple[str, str, str]] = []
+    not_applied: list[ArchiveKey] = []
     for title, plan in plans.items():
         for index, outcome in zip(by_title[title], plan.outcomes, strict=True):
             change = changes[index]
