@@ -17,7 +17,7 @@ from bench.results import Figure, cost
 from listmgr import config as configuration
 from listmgr.resources import deploy
 from services.api.auth import hash_key, new_key
-from shared.stream.connectors.archive import open_archive
+from shared.adapters.sql_archive import open_archive
 from tests.support.aws import Aws
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,12 +8,12 @@ from typing import Any
 from bench.listener_bench import TAGS, create_stream
 from bench.results import Figure, cost
 from services.trigger.rules import RULES
+from shared.adapters.dynamodb import layout
+from shared.adapters.kinesis import KinesisStream
 from shared.events.testing import dynamodb_record
 from shared.lists.coalesce import Slot
 from shared.lists.user_list import UserList
 from shared.stream.batch import batch_response
-from shared.stream.connectors.dynamodb import layout
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.memory import MemoryStream

@@ -19,11 +19,11 @@ from listmgr import logbook
 from listmgr.resources import LocalResources
 from services.admin import operations
 from shared import bootstrap
+from shared.adapters.kinesis import KinesisStream
+from shared.adapters.sql_archive import open_archive
 from shared.events.codec import NotJson, dumps, loads
 from shared.events.partition import partition_key
 from shared.settings import DEFAULT_ARCHIVE_URL, Settings
-from shared.stream.connectors.archive import open_archive
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import NotABatch, is_submission
 from shared.stream.publish import Outgoing, PublishOptions, publish
 

@@ -24,8 +24,8 @@ from typing import Any
 from listmgr.mappings.mapping import EventSourceMapping
 from listmgr.mappings.records import KINESIS, StreamRecord
 from listmgr.mappings.streams import Position, StreamReader, reader_for
+from shared.adapters.kinesis import KinesisStream
 from shared.events.codec import NotJson, dumps, loads
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import is_submission, submission_envelope
 from shared.stream.publish import Outgoing, PublishOptions, publish
 

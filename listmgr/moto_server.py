@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from listmgr.endpoint import Endpoint
 
 from listmgr import fan_out, sequence_numbers
-from shared.stream.connectors.capacity import item_size
+from shared.adapters.dynamodb.capacity import item_size
 
 dynamodb_lock = threading.RLock()
 """Held by every call of moto's DynamoDB and DynamoDB Streams backends (`serialize_backends`);

@@ -103,7 +103,7 @@ def _unordered(table: Any) -> Iterator[Any]:
 class OnePassScans:
     """A boto3 DynamoDB client of the in-process endpoint whose plain Scan of one of `tables` (no
     filter, projection, limit or segment) reads the whole table in one page; every other call is
-    the client's own. Given to the list store (shared.stream.connectors.dynamodb), it lists the
+    the client's own. Given to the list store (shared.adapters.dynamodb), it lists the
     lists in a second where a Scan over HTTP took minutes."""
 
     def __init__(self, client: Any, tables: Sequence[LocalTable]) -> None:

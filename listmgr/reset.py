@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from listmgr.commands import CommandError, LocalSettings
 from listmgr.folder_lock import FolderLock, FolderTaken
+from shared.adapters.sql_archive import sqlite_path
 from shared.settings import DEFAULT_ARCHIVE_URL
-from shared.stream.connectors.archive import sqlite_path
 
 MARK = "up.lock"
 """What every `listmgr up` writes first into its state folder: a folder without it is not one."""

@@ -48,9 +48,9 @@ from listmgr.resources import LocalResources, deploy
 from services.admin import operations
 from services.api.auth import hash_key, new_key
 from shared import bootstrap
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.sql_archive import Archive, open_archive
 from shared.settings import Settings
-from shared.stream.connectors.archive import Archive, open_archive
-from shared.stream.connectors.dynamodb import DynamoListStore
 
 log = logging.getLogger("listmgr")
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}

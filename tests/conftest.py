@@ -22,9 +22,9 @@ import pytest
 from listmgr import config as configuration
 from listmgr import moto_server
 from listmgr.resources import deploy
+from shared.adapters.sql_archive import open_archive
 from shared.lists.archive import ChangeArchive
 from shared.lists.memory import MemoryArchive
-from shared.stream.connectors.archive import open_archive
 from tests.support.aws import ROOT, Aws, Deployed, free_port
 
 MYSQL_URL = os.environ.get("LISTMGR_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")

@@ -14,10 +14,10 @@ from typing import Any
 from services.admin import operations, redrive
 from services.admin.failed_batches import describe
 from shared import bootstrap, logs, tracing
+from shared.adapters.aws import client
+from shared.adapters.sql_archive import Archive
 from shared.lists.store import ListStore
 from shared.settings import Settings
-from shared.stream.connectors.archive import Archive
-from shared.stream.connectors.aws import client
 
 logs.configure()
 tracing.trace_calls()

@@ -23,13 +23,13 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from shared.adapters.dynamodb.table import TableUnavailable
 from shared.lists.aggregate import Aggregate
 from shared.lists.archive import ArchivedRecord, ArchiveKey, ArchiveUnavailable, ChangeArchive
 from shared.lists.coalesce import TitleState, Write
 from shared.lists.dedup import Remembered
 from shared.lists.store import CommitResult, ListStore, StoredList, TitleSummary, UserSummary, Wanted
 from shared.lists.user_list import UserList
-from shared.stream.connectors.dynamodb.table import TableUnavailable
 from shared.stream.publish import Stream, StreamUnavailable
 
 THROTTLED = "ProvisionedThroughputExceededException"

@@ -14,8 +14,8 @@ import pymysql
 import pytest
 
 from listmgr import cli
+from shared.adapters.sql_archive import COLUMNS, Archive, open_archive
 from shared.lists.archive import MAX_INTEGER, ArchivedRecord, ArchiveUnavailable, ChangeArchive
-from shared.stream.connectors.archive import COLUMNS, Archive, open_archive
 
 EVERY_ARCHIVE = pytest.mark.parametrize("archive", ["memory", "sqlite", "mysql"], indirect=True)
 """The port's contract tests run on each of its implementations."""

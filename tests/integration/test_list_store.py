@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from shared.adapters.dynamodb import DynamoListStore
 from shared.lists.aggregate import Aggregate
 from shared.lists.coalesce import Slot, TitleState, Write
 from shared.lists.dedup import Remembered
 from shared.lists.memory import MemoryListStore
 from shared.lists.store import ListStore, StoredList
 from shared.lists.user_list import UserList
-from shared.stream.connectors.dynamodb import DynamoListStore
 from tests.support.aws import Deployed
 
 NAMES = ["pad", "pad ", "Pad", "é", "e\u0301", "a/b#c%d", "🎬", "x|U#y"]

@@ -25,10 +25,10 @@ import pytest
 from bench.workload import submissions
 from listmgr import config as configuration
 from services.admin import operations
+from shared.adapters.sql_archive import MYSQL_TIMEOUTS, Archive, open_archive
 from shared.events.testing import kinesis_event
 from shared.lists.archive import ArchivedRecord, ArchiveUnavailable
 from shared.lists.dedup import DedupSettings
-from shared.stream.connectors.archive import MYSQL_TIMEOUTS, Archive, open_archive
 from tests.faults.layer import ArchiveWrapper
 from tests.model import fold, observed
 from tests.proxy import FaultProxy, Mode

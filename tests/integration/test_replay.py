@@ -8,11 +8,11 @@ from typing import Any
 
 from bench.workload import submissions
 from services.admin import operations
+from shared.adapters.dynamodb import DynamoListStore
 from shared.events.testing import kinesis_event
 from shared.lists.coalesce import Slot, Write
 from shared.lists.dedup import DedupSettings
 from shared.lists.store import CommitResult, StoredList
-from shared.stream.connectors.dynamodb import DynamoListStore
 from tests.support.harness import Harness
 
 NOW = int(time.time() * 1000)  # the archive stamps rows with the real clock

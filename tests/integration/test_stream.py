@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.stream.connectors.kinesis import KinesisStream
+from shared.adapters.kinesis import KinesisStream
 from shared.stream.memory import MemoryStream
 from shared.stream.publish import (
     MAX_BYTES_PER_CALL,

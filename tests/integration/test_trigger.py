@@ -7,9 +7,9 @@ import pytest
 
 from listmgr.mappings import records as lambda_records
 from services.trigger.rules import RULES
+from shared.adapters.kinesis import KinesisStream
 from shared.events.testing import kinesis_event
 from shared.stream.batch import batch_response
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.publish import PublishOptions

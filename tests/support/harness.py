@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from services.listener.handler import listener
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.kinesis import KinesisStream
+from shared.adapters.sql_archive import Archive
 from shared.events.codec import loads
 from shared.lists.archive import ChangeArchive
 from shared.lists.entities import aggregate_entity, user_list_entity
 from shared.stream.batch import batch_response
-from shared.stream.connectors.archive import Archive
-from shared.stream.connectors.dynamodb import DynamoListStore
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
 from tests.support.aws import Deployed

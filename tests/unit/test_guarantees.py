@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from services.admin.operations import change_of
 from services.listener.handler import summary
 from services.listener.rules import RULES
+from shared.adapters.dynamodb.table import TableUnavailable
 from shared.events.testing import kinesis_record
 from shared.lists.coalesce import Write
 from shared.lists.dedup import DedupSettings
 from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.lists.replay import ArchivedChange, rebuild
 from shared.lists.store import CommitResult
-from shared.stream.connectors.dynamodb.table import TableUnavailable
 from shared.stream.decoders import kinesis_unit
 from shared.stream.flavors.crud import change_id
 from shared.stream.flavors.materialize import MaterializeOptions, materialize

@@ -4,12 +4,12 @@ from decimal import Decimal
 from typing import Any
 
 from services.trigger.rules import RULES
+from shared.adapters.dynamodb import layout
 from shared.events.codec import loads
 from shared.events.partition import partition_key
 from shared.events.testing import dynamodb_record
 from shared.lists.aggregate import Aggregate
 from shared.stream.batch import batch_response
-from shared.stream.connectors.dynamodb import layout
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.memory import MemoryStream

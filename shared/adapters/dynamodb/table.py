@@ -19,6 +19,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.adapters.dynamodb import layout
+from shared.adapters.dynamodb.capacity import item_size
+from shared.adapters.dynamodb.layout import Key
+from shared.adapters.dynamodb.outcomes import NO_OUTCOMES, Outcomes, digest
 from shared.lists.aggregate import Aggregate
 from shared.lists.coalesce import TitleState, Write
 from shared.lists.dedup import DedupSettings, Remembered
@@ -31,10 +35,6 @@ from shared.lists.store import (
     Wanted,
 )
 from shared.lists.user_list import UserList
-from shared.stream.connectors.capacity import item_size
-from shared.stream.connectors.dynamodb import layout
-from shared.stream.connectors.dynamodb.layout import Key
-from shared.stream.connectors.dynamodb.outcomes import NO_OUTCOMES, Outcomes, digest
 
 MAX_TRANSACTION_ITEMS = 100
 MAX_TRANSACTION_BYTES = 4_000_000

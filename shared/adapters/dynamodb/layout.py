@@ -27,14 +27,14 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from shared.adapters.dynamodb import moved_out
+from shared.adapters.dynamodb.capacity import KB, item_size
+from shared.adapters.dynamodb.outcomes import NO_OUTCOMES, Kept, Outcomes, digest, keep, pack, unpack
 from shared.lists.aggregate import Aggregate
 from shared.lists.changes import OrderKey
 from shared.lists.coalesce import Slot, Write
 from shared.lists.dedup import HOUR_MS, Remembered, Status
 from shared.lists.user_list import UserList
-from shared.stream.connectors.capacity import KB, item_size
-from shared.stream.connectors.dynamodb import moved_out
-from shared.stream.connectors.dynamodb.outcomes import NO_OUTCOMES, Kept, Outcomes, digest, keep, pack, unpack
 
 USER_LIST = "user-list"
 AGGREGATE = "aggregate"

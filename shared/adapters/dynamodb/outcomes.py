@@ -21,9 +21,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from shared.adapters.dynamodb.moved_out import MovedOut, budget, may_have_moved_out, moving_out
 from shared.lists.changes import FINGERPRINT_HEX
 from shared.lists.dedup import Remembered, Status
-from shared.stream.connectors.dynamodb.moved_out import MovedOut, budget, may_have_moved_out, moving_out
 
 DIGEST_BYTES = 16
 _TIME_BYTES = 6
