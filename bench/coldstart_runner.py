@@ -14,8 +14,8 @@ import uuid
 from pathlib import Path
 
 from bench.results import Figure, cost
-from listmgr import config as configuration
-from listmgr.resources import deploy
+from listmgr.runtime import config as configuration
+from listmgr.runtime.resources import deploy
 from services.api.auth import hash_key, new_key
 from shared.adapters.sql_archive import open_archive
 from tests.support.aws import Aws

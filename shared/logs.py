@@ -27,7 +27,8 @@ from typing import Any
 from shared.events.codec import dumps as exact_dumps
 
 LOGGER_NAME = "listmgr.function"
-"""The functions' logger; `listmgr up` routes its lines to one file per function (listmgr/logbook.py)."""
+"""The functions' logger; `listmgr up` routes its lines to one file per function
+(listmgr/runtime/logbook.py)."""
 MAX_STRING = 1024
 MAX_ITEMS = 50
 MAX_LINE = 64 * 1024

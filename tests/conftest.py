@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import pymysql
 import pytest
 
-from listmgr import config as configuration
-from listmgr import moto_server
-from listmgr.resources import deploy
+from listmgr.endpoint import moto_server
+from listmgr.runtime import config as configuration
+from listmgr.runtime.resources import deploy
 from shared.adapters.sql_archive import open_archive
 from shared.lists.archive import ChangeArchive
 from shared.lists.memory import MemoryArchive

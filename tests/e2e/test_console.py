@@ -28,8 +28,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from listmgr.commands import aws_client
-from listmgr.config import LOCAL_ACCOUNT
+from listmgr.cli.commands import aws_client
+from listmgr.runtime.config import LOCAL_ACCOUNT
 from tests.samples import RERANK, WORKED_EXAMPLE
 from tests.support.aws import ROOT
 from tests.support.stack import RunningStack, start_stack, stop_stack, wait_for

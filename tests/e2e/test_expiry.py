@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from listmgr.commands import aws_client
+from listmgr.cli.commands import aws_client
 from tests.support.stack import RunningStack, start_stack, stop_stack, wait_for
 
 

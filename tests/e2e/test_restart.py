@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from listmgr.commands import aws_client
+from listmgr.cli.commands import aws_client
 from shared.events.codec import dumps
 from tests.samples import WORKED_EXAMPLE
 from tests.support.stack import Response, RunningStack, start_stack, stop_stack, wait_for

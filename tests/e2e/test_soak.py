@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from bench.workload import submissions
-from listmgr.commands import aws_client
+from listmgr.cli.commands import aws_client
 from services.admin import operations
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.sql_archive import Archive, open_archive

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pymysql
 import pytest
 
-from listmgr import cli
+from listmgr.cli import main as cli
 from shared.adapters.sql_archive import COLUMNS, Archive, open_archive
 from shared.lists.archive import MAX_INTEGER, ArchivedRecord, ArchiveUnavailable, ChangeArchive
 

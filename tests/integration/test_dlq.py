@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from listmgr import cli
+from listmgr.cli import main as cli
 from services.admin.failed_batches import FailedBatch, failed_batch, fetch
 from services.admin.handler import failure_queue_action, failure_target
 from services.admin.redrive import FailureQueue, Invoked, lambda_invoke, redrive_queue

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from moto.dynamodb.exceptions import ResourceNotFoundException
 
-from listmgr import moto_tables
-from listmgr.expiry import DYNAMODB_SERVICE, Sweeper
-from listmgr.mappings.records import from_dynamodb
-from listmgr.table_snapshot import FILE, KeptTables, RestoreFailed
+from listmgr.endpoint import moto_tables
+from listmgr.runtime.expiry import DYNAMODB_SERVICE, Sweeper
+from listmgr.runtime.mappings.records import from_dynamodb
+from listmgr.runtime.table_snapshot import FILE, KeptTables, RestoreFailed
 from tests.support.aws import Aws, Deployed
 
 NOW = time.time()

@@ -23,7 +23,7 @@ import pymysql
 import pytest
 
 from bench.workload import submissions
-from listmgr import config as configuration
+from listmgr.runtime import config as configuration
 from services.admin import operations
 from shared.adapters.sql_archive import MYSQL_TIMEOUTS, Archive, open_archive
 from shared.events.testing import kinesis_event

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from listmgr.mappings import records as lambda_records
+from listmgr.runtime.mappings import records as lambda_records
 from services.trigger.rules import RULES
 from shared.adapters.kinesis import KinesisStream
 from shared.events.testing import kinesis_event

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from listmgr import config as configuration
+from listmgr.runtime import config as configuration
 from shared.adapters.aws import client_config, worst_case_seconds
 from shared.settings import ClientLimits, Settings
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import serverless_wsgi
 
-from listmgr.commands import LIST_API_HANDLER, banner
+from listmgr.cli.commands import LIST_API_HANDLER, banner
 from services.api.console import CONSOLE_POLICY, MEDIA_TYPES, STATIC
 from services.api.testing import http_api_event
 from tests.api_fakes import World
@@ -100,7 +100,7 @@ def test_the_deployed_api_has_none_of_the_stacks_local_endpoints(world: World) -
     for path in ("/local/status", "/local/events", "/local/mappings", "/local/failures"):
         answer = lambda_call(world, path)
         assert answer["statusCode"] == 404, path
-    # Nor could it: the API's code never imports the stack's (listmgr/console_server.py).
+    # Nor could it: the API's code never imports the stack's (listmgr/cli/console_server.py).
     for source in (ROOT / "services").rglob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):
             if isinstance(node, ast.ImportFrom | ast.Import):

@@ -1,4 +1,4 @@
-"""The stack's local endpoints for the console (listmgr/console_server.py), without a stack:
+"""The stack's local endpoints for the console (listmgr/cli/console_server.py), without a stack:
 who may call them, the event view's numbering and filter, and the mount beside the API. The
 browser tests (tests/e2e/test_console.py) use them against a running `listmgr up`."""
 
@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from listmgr import console_server
-from listmgr.console_server import EventLog, beside, local_app
-from listmgr.functions import LocalFunction
-from listmgr.mappings.mapping import EventSourceMapping
-from listmgr.progress import FunctionTotals
+from listmgr.cli import console_server
+from listmgr.cli.console_server import EventLog, beside, local_app
+from listmgr.cli.progress import FunctionTotals
+from listmgr.runtime.functions import LocalFunction
+from listmgr.runtime.mappings.mapping import EventSourceMapping
 
 
 @dataclass

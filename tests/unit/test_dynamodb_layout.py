@@ -5,8 +5,8 @@ import hashlib
 import json
 from decimal import Decimal
 
-from listmgr.config import Options, load
-from listmgr.mappings.filters import matches
+from listmgr.runtime.config import Options, load
+from listmgr.runtime.mappings.filters import matches
 from shared.adapters.dynamodb import layout, moved_out, outcomes
 from shared.adapters.dynamodb.capacity import item_size
 from shared.adapters.dynamodb.table import MAX_TRANSACTION_BYTES

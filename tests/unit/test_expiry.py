@@ -1,12 +1,12 @@
 """Which items DynamoDB's Time to Live deletes: a Number of epoch seconds in the past, no more than
-five years back; anything else stays (listmgr.expiry)."""
+five years back; anything else stays (listmgr.runtime.expiry)."""
 
 import argparse
 
 import pytest
 
-from listmgr.cli import build_parser
-from listmgr.expiry import OLDEST_SECONDS, expired
+from listmgr.cli.main import build_parser
+from listmgr.runtime.expiry import OLDEST_SECONDS, expired
 
 NOW = 1_800_000_000.5
 

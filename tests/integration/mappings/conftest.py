@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from listmgr import config as configuration
-from listmgr.resources import deploy
+from listmgr.runtime import config as configuration
+from listmgr.runtime.resources import deploy
 from tests.support.aws import Aws
 from tests.support.mapping_project import FIXTURE, MappingProject
 

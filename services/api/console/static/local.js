@@ -1,5 +1,5 @@
 // The views only a running `listmgr up` has, from its local endpoints under /local/
-// (listmgr/console_server.py): the events on the stream, the mappings, the failure queue.
+// (listmgr/cli/console_server.py): the events on the stream, the mappings, the failure queue.
 // Deployed, /local/status does not answer and none of this is shown.
 
 import { request } from "./api.js";
