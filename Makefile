@@ -37,6 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services listmgr tests bench examples
+	$(BIN)/lint-imports --no-logo
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
@@ -132,4 +133,4 @@ browser:
 	fi
 
 clean:
-	rm -rf $(VENV) mutants .listmgr .pytest_cache .mypy_cache .ruff_cache $(TOOLS) $(AWSCLI) node_modules .serverless
+	rm -rf $(VENV) mutants .listmgr .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache $(TOOLS) $(AWSCLI) node_modules .serverless

@@ -29,7 +29,7 @@ def table_changes() -> dict[str, Any]:
         user_list = UserList(title, user, "tally", {"xp": Decimal(n)}, n)
         item = layout.user_list_item(title, user, Slot(user_list), 1, 0)
         changes.append(
-            dynamodb_record("INSERT", {"pk": item["pk"], "sk": item["sk"]}, new=item, sequence_number=n + 1)
+            dynamodb_record("INSERT", layout.as_key(layout.key_of(item)), new=item, sequence_number=n + 1)
         )
     return {"Records": changes}
 
