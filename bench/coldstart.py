@@ -53,11 +53,12 @@ def trigger_event() -> dict[str, Any]:
     from decimal import Decimal
 
     from shared.adapters.dynamodb import layout
+    from shared.clock import now_ms
     from shared.lists.coalesce import Slot
     from shared.lists.user_list import UserList
 
     user = uuid.uuid4().hex
-    user_list = UserList("cold start", user, "tally", {"xp": Decimal(1)}, int(time.time() * 1000))
+    user_list = UserList("cold start", user, "tally", {"xp": Decimal(1)}, now_ms())
     item = layout.to_attributes(layout.user_list_item("cold start", user, Slot(user_list), 1, 0))
     return {
         "Records": [

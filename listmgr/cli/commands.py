@@ -21,6 +21,7 @@ from services.admin import operations
 from shared import bootstrap
 from shared.adapters.kinesis import KinesisStream
 from shared.adapters.sql_archive import open_archive
+from shared.clock import now_ms
 from shared.events.codec import NotJson, dumps, loads
 from shared.events.partition import partition_key
 from shared.settings import DEFAULT_ARCHIVE_URL, Settings
@@ -254,7 +255,7 @@ def replay(arguments: argparse.Namespace) -> int:
     use_stack_endpoint(stack)
     settings = Settings.from_env({**(stack.get("environment") or {}), "AWS_REGION": stack["region"]})
     archive, table = bootstrap.archive(settings), bootstrap.list_store(settings)
-    now = int(time.time() * 1000)
+    now = now_ms()
     if arguments.verify:
         differences = operations.verify(archive, table, now, settings.dedup)
         for difference in differences:

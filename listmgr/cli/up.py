@@ -43,6 +43,7 @@ from services.api.auth import hash_key, new_key
 from shared import bootstrap
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.sql_archive import Archive, open_archive
+from shared.clock import now_ms
 from shared.settings import Settings
 
 log = logging.getLogger("listmgr")
@@ -271,9 +272,9 @@ class Stack:
         settings = self.settings
         client = moto_tables.OnePassScans(bootstrap.list_store(settings).client, tables)
         store = DynamoListStore(client, settings.table_name, settings.dedup)
-        now_ms = int(time.time() * 1000)
+        now = now_ms()
         if restored is not None:
-            differences = operations.verify(archive, store, now_ms, settings.dedup)
+            differences = operations.verify(archive, store, now, settings.dedup)
             if not differences:
                 self.description["restored"] += ", checked against the archive"
                 return
@@ -282,20 +283,20 @@ class Stack:
                 "before the drain ended, or a crash after that stop): rebuilding them from the archive",
                 len(differences),
             )
-            operations.rebuild_store(archive, store, now_ms, settings.dedup)
+            operations.rebuild_store(archive, store, now, settings.dedup)
             self.description["restored"] += f"; {len(differences)} lists rebuilt from the archive"
         elif archive.count():
             log.warning(
                 "no table saved by a clean stop: the lists are rebuilt from the archive, which keeps "
                 "applied changes only, so the outcomes of superseded and rejected changes are forgotten"
             )
-            report = operations.rebuild_store(archive, store, now_ms, settings.dedup)
+            report = operations.rebuild_store(archive, store, now, settings.dedup)
             self.description["restored"] = (
                 f"{report.titles} titles and {report.user_lists} user lists from the archive"
             )
 
     def _save_tables(self, kept: table_snapshot.KeptTables) -> None:
-        self.tables_saved = kept.save(int(time.time() * 1000))
+        self.tables_saved = kept.save(now_ms())
 
     def _dev_api_key(self) -> str:
         """The local admin key: made once, kept in the state folder so it survives restarts."""

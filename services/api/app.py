@@ -23,6 +23,7 @@ from services.api.raw_path import RawPathMiddleware
 from services.api.routes import ENDPOINTS, Endpoint
 from services.api.views import Reply
 from shared import logs, metrics
+from shared.clock import now_ms
 from shared.lists.limits import MAX_BODY_BYTES
 
 SECURITY_HEADERS = {
@@ -121,7 +122,7 @@ def _measure(stage: str) -> Callable[[Response], Response]:
         )
         metrics.emit(
             metrics.request_metrics("api", stage, response.status_code, duration_ms, wait_ms),
-            int(time.time() * 1000),
+            now_ms(),
         )
         return response
 

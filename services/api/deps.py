@@ -2,12 +2,12 @@
 ChangeArchive): the real connectors in AWS and in `listmgr up` (services/api/handler.py), the
 in-memory ones in unit tests."""
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from services.api.auth import KeyRing
 from services.api.waiting import Waiter
+from shared.clock import now_ms
 from shared.lists.archive import ChangeArchive
 from shared.lists.store import ListStore
 from shared.stream.publish import PublishOptions, Stream
@@ -17,10 +17,6 @@ Probe = Callable[[], None]
 
 API_PUBLISHING = PublishOptions(max_attempts=4, base_delay=0.05, max_delay=0.5)
 """A client is waiting: at most 0.7 s of backoff between four attempts, then a 503 to retry."""
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)

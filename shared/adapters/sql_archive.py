@@ -18,7 +18,6 @@ import math
 import os
 import sqlite3
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -29,6 +28,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pymysql
 
+from shared.clock import now_ms
 from shared.lists.archive import ArchivedRecord, ArchiveKey, ArchiveUnavailable
 
 COLUMNS = (
@@ -239,7 +239,7 @@ class Archive:
                     cursor.execute(statement)
                 cursor.execute(
                     f"INSERT INTO archive_migrations (number, applied_at) VALUES ({self._marks(2)})",
-                    (number, int(time.time() * 1000)),
+                    (number, now_ms()),
                 )
             applied.append(f"{number}: {migration.name}")
         self._schema_current = True
@@ -312,7 +312,7 @@ class Archive:
         delete, probe rows left by earlier failures, scanned in key order like every other
         probe's): probes of several API containers at once never deadlock one another."""
         mark = self.dialect.placeholder
-        now = int(time.time() * 1000)
+        now = now_ms()
         probe = f"{now:013d}-{uuid.uuid4().hex}"
         with self._cursor() as cursor:
             if not self._probe_table_ready:

@@ -7,11 +7,11 @@ from the record's position and eventID (`fault_id`), so a record that faults aga
 publishes the same event, which subscribers drop as a duplicate, and two records never share one.
 """
 
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from shared.clock import now_ms
 from shared.events.codec import dumps
 from shared.events.types import FAULT
 from shared.stream.decoders import arrival_ms
@@ -28,10 +28,6 @@ the location of its schema violation): cut there, the fault event always fits th
 allowance and Kinesis's 1 MiB, where a fault event too large to publish would fail its record on
 every retry and block its shard."""
 MAX_ID_CHARS = 256
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def faulty(map_unit: Callable[[UnitOfWork], UnitOfWork]) -> Callable[[UnitOfWork], UnitOfWork]:

@@ -4,13 +4,13 @@ checks the lists against the archive; after a crash (nothing saved) it rebuilds 
 
 import re
 import signal
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from listmgr.cli.commands import aws_client
+from shared.clock import now_ms
 from shared.events.codec import dumps
 from tests.samples import WORKED_EXAMPLE
 from tests.support.stack import Response, RunningStack, start_stack, stop_stack, wait_for
@@ -126,7 +126,7 @@ def entries(stack: RunningStack, title: str, user: str) -> Any:
 
 
 def test_every_outcome_its_fingerprint_and_the_failure_queue_outlive_a_restart(tmp_path: Path) -> None:
-    now = int(time.time() * 1000)
+    now = now_ms()
     newer = envelope("rank-newer", "movies", "mike", "rank", {"alien": 1, "blade runner": 2}, now)
     older = envelope("rank-older", "movies", "mike", "rank", {"blade runner": 1}, now - 60_000)
     # 'clash' is a tally list when this rank submission arrives: rejected. Once its only user

@@ -26,6 +26,7 @@ from bench.workload import submissions
 from listmgr.runtime import config as configuration
 from services.admin import operations
 from shared.adapters.sql_archive import MYSQL_TIMEOUTS, Archive, open_archive
+from shared.clock import now_ms
 from shared.events.testing import kinesis_event
 from shared.lists.archive import ArchivedRecord, ArchiveUnavailable
 from shared.lists.dedup import DedupSettings
@@ -80,7 +81,7 @@ def assert_exactly_once(
     # applied, so the archive is exactly one row per record, and no other.
     assert len(rows) == len(documents)
     assert {row.id for row in rows} == ids
-    assert operations.verify(archive, harness.store, int(time.time() * 1000), DedupSettings()) == []
+    assert operations.verify(archive, harness.store, now_ms(), DedupSettings()) == []
 
 
 class KillMidInsert(ArchiveWrapper):

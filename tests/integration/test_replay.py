@@ -1,6 +1,5 @@
 """Replay: the archive rebuilds the live table exactly, and verify finds any disagreement."""
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -9,13 +8,14 @@ from typing import Any
 from bench.workload import submissions
 from services.admin import operations
 from shared.adapters.dynamodb import DynamoListStore
+from shared.clock import now_ms
 from shared.events.testing import kinesis_event
 from shared.lists.coalesce import Slot, Write
 from shared.lists.dedup import DedupSettings
 from shared.lists.store import CommitResult, StoredList
 from tests.support.harness import Harness
 
-NOW = int(time.time() * 1000)  # the archive stamps rows with the real clock
+NOW = now_ms()  # the archive stamps rows with the real clock
 DEDUP = DedupSettings()
 
 

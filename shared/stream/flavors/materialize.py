@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from shared.clock import now_ms
 from shared.events.codec import dumps
 from shared.events.validation import InvalidEvent, parse_event
 from shared.lists.apply import Applied, ApplyOptions, Received, apply_changes
@@ -44,7 +45,7 @@ class MaterializeOptions:
     dedup: DedupSettings = field(default_factory=DedupSettings)
     max_attempts: int = 6
     """Plans of one title refused before its records are failed and retried by the mapping."""
-    clock: Callable[[], int] = field(default=lambda: int(time.time() * 1000), compare=False)
+    clock: Callable[[], int] = field(default=now_ms, compare=False)
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
 
