@@ -17,7 +17,7 @@ from services.api.models import (
     UsersPage,
     Written,
 )
-from services.api.pages import DEFAULT_LIMIT, MAX_LIMIT
+from services.api.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shared.events.envelope import AggregateEntity, UserListEntity
 from shared.events.submission import Submission
 
@@ -56,7 +56,7 @@ class Endpoint:
 LIMIT = Parameter(
     "limit",
     "query",
-    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
     "How many items a page holds at most.",
 )
 CURSOR = Parameter(

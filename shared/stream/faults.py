@@ -22,7 +22,7 @@ from shared.stream.unit_of_work import UnitOfWork
 FAULT_IDS = uuid.UUID("3f0b3c55-1d6a-4c0e-9a51-6f6c2b7a9e10")
 """The UUIDv5 namespace of fault event ids."""
 _ENVELOPE_ALLOWANCE = 64 * 1024
-MAX_REASON_CHARS = 4096
+MAX_FAULT_REASON_CHARS = 4096
 """A reason quotes what it found wrong, which may be as large as the record (a 1 MiB key is in
 the location of its schema violation): cut there, the fault event always fits the envelope
 allowance and Kinesis's 1 MiB, where a fault event too large to publish would fail its record on
@@ -55,8 +55,8 @@ def fault_event(
     data = kinesis.get("data")
     data = data if isinstance(data, str) else ""
     reason = _publishable(unit.fault or "unknown")
-    if len(reason) > MAX_REASON_CHARS:
-        reason = reason[: MAX_REASON_CHARS - 1] + "…"
+    if len(reason) > MAX_FAULT_REASON_CHARS:
+        reason = reason[: MAX_FAULT_REASON_CHARS - 1] + "…"
     if len(data) > MAX_RECORD_BYTES - _ENVELOPE_ALLOWANCE:
         reason += (
             " (data left out: too large to publish again; read it from the stream at this sequence number)"

@@ -232,11 +232,11 @@ def test_the_level_is_read_once_into_settings() -> None:
 def test_a_line_about_many_huge_records_stays_far_below_the_cloudwatch_limit(lines: Lines) -> None:
     logs.warn("records", records=[{"reason": "x" * 1_000_000, "id": n} for n in range(10_000)])
     (line,) = lines.buffer.getvalue().splitlines()
-    assert len(line.encode()) <= logs.MAX_LINE
+    assert len(line.encode()) <= logs.MAX_LINE_BYTES
     document = json.loads(line)
-    assert len(document["records"]) == logs.MAX_ITEMS + 1
-    assert document["records"][-1] == f"... {10_000 - logs.MAX_ITEMS} more"
-    assert document["records"][0]["reason"].endswith(f"({1_000_000 - logs.MAX_STRING} more characters)")
+    assert len(document["records"]) == logs.MAX_LOGGED_ITEMS + 1
+    assert document["records"][-1] == f"... {10_000 - logs.MAX_LOGGED_ITEMS} more"
+    assert document["records"][0]["reason"].endswith(f"({1_000_000 - logs.MAX_LOGGED_CHARS} more characters)")
 
 
 @pytest.mark.usefixtures("clock")
