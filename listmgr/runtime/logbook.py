@@ -37,16 +37,6 @@ def routed(function: str) -> Iterator[None]:
         _function.reset(token)
 
 
-def wsgi(app: Any, function: str) -> Callable[[Any, Any], Any]:
-    """A WSGI app whose requests log to `function`'s file."""
-
-    def routed_app(environ: Any, start_response: Any) -> Any:
-        with routed(function):
-            return app(environ, start_response)
-
-    return routed_app
-
-
 class Logbook(logging.Handler):
     """Appends each line to its function's file; a line written outside any invocation goes to
     stderr, where someone will see it."""

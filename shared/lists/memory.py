@@ -23,7 +23,6 @@ class MemoryListStore:
         self.slots: dict[tuple[str, str], Slot] = {}
         self.decided: dict[tuple[str, str, str], Remembered] = {}
         """(title, user, event id) -> the change's outcome."""
-        self.transactions = 0
 
     def load(self, wanted: Wanted) -> dict[str, TitleState]:
         states = {}
@@ -47,7 +46,6 @@ class MemoryListStore:
         result = CommitResult()
         for title, title_writes in writes.items():
             for write in title_writes:
-                self.transactions += 1
                 if self.aggregates.get(title, (None, 0))[1] != write.expected_version:
                     result.stale.add(title)
                     break
