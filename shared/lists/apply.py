@@ -46,7 +46,7 @@ class Applied:
     """What became of each change, by its position among the changes given."""
 
     outcomes: dict[int, Outcome] = field(default_factory=dict)
-    """The outcome of every change of a title that was planned and not failed."""
+    """The outcome of every change of a title that was planned (not final for a failed title)."""
     failed: dict[str, str] = field(default_factory=dict)
     """Titles whose changes could not be applied now, and why (a cause that may pass)."""
     refused: dict[int, str] = field(default_factory=dict)
@@ -145,7 +145,7 @@ def _archive(
     for title, plan in plans.items():
         for position, outcome in zip(by_title[title], plan.outcomes, strict=True):
             if outcome.status == "applied":
-                rows.append(archived_record(received[position], outcome, now))
+                rows.append(_archived_record(received[position], outcome, now))
             elif outcome.status != "duplicate" or (outcome.first and outcome.first.status != "applied"):
                 not_applied.append(_key(received[position].change))
     archive.record(rows)
@@ -153,7 +153,7 @@ def _archive(
         archive.forget(not_applied)
 
 
-def archived_record(received: Received, outcome: Outcome, now: int) -> ArchivedRecord:
+def _archived_record(received: Received, outcome: Outcome, now: int) -> ArchivedRecord:
     change = received.change
     return ArchivedRecord(
         id=change.event_id,
