@@ -197,8 +197,11 @@ def test_pages_pass_over_tombstones(store: ListStore) -> None:
         store.commit({title: [first_write(title, "u1", "u2", "u3", "u4")]}, 0)
     # Title b loses its last users (its aggregate becomes a tombstone); u2 leaves title a.
     gone = {user: Slot(None, (9, "", 0, "d")) for user in ("u1", "u2", "u3", "u4")}
-    store.commit({"b": [Write("b", 1, None, gone)]}, 0)
-    store.commit({"a": [Write("a", 1, aggregate_of(tally("a", "u1", 1)), {"u2": gone["u2"]})]}, 0)
+    # As the listener's writes do, each carries what the load read of its user lists.
+    read = store.load({"b": {user: set() for user in gone}, "a": {"u2": set()}})
+    store.commit({"b": [Write("b", 1, None, gone, carried=read["b"].carried)]}, 0)
+    left = aggregate_of(tally("a", "u1", 1))
+    store.commit({"a": [Write("a", 1, left, {"u2": gone["u2"]}, carried=read["a"].carried)]}, 0)
     assert titles_in_pages(store, 2) == [["a", "c"], ["d"]]
     assert titles_in_pages(store, 1, after="b") == [["c"], ["d"]]
     assert users_in_pages(store, "a", 2) == [["u1", "u3"], ["u4"]]
@@ -239,7 +242,10 @@ def test_a_title_s_writes_are_stored_in_order_until_one_is_stale(store: ListStor
     assert store.user_list("t", "ann") == tally("t", "ann", 2)
 
     # Stored up to the stale one: the first write commits, the one planned from its version too.
-    third = Write("t", 2, aggregate_of(tally("t", "ann", 3)), {"ann": Slot(tally("t", "ann", 3))})
+    read = store.load({"t": {"ann": set()}})["t"]
+    third = Write(
+        "t", 2, aggregate_of(tally("t", "ann", 3)), {"ann": Slot(tally("t", "ann", 3))}, carried=read.carried
+    )
     after = store.commit({"t": [third, Write("t", 2, None, {})]}, 0)
     assert after.committed == {"t": 1} and after.stale == {"t"}
     assert store.user_list("t", "ann") == tally("t", "ann", 3)
