@@ -1,7 +1,7 @@
 """Turning a decoded document into a typed event, with a reason a person can act on when it
 is not one."""
 
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -39,6 +39,7 @@ def parse_event(document: Any) -> Envelope:
     if model is None:
         raise InvalidEvent(f"unknown event type {document.get('type')!r}")
     try:
-        return model.model_validate(document)
+        # The model's own validator: model_validate costs a third of a microsecond more a record.
+        return cast(Envelope, model.__pydantic_validator__.validate_python(document))
     except ValidationError as error:
         raise InvalidEvent(describe(error)) from error
