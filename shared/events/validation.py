@@ -39,7 +39,8 @@ def parse_event(document: Any) -> Envelope:
     if model is None:
         raise InvalidEvent(f"unknown event type {document.get('type')!r}")
     try:
-        # The model's own validator: model_validate costs a third of a microsecond more a record.
+        # The model's validator itself: model_validate's handling of its options costs 0.7 µs a
+        # record more (docs/benchmarks.md, Decoding).
         return cast(Envelope, model.__pydantic_validator__.validate_python(document))
     except ValidationError as error:
         raise InvalidEvent(describe(error)) from error
