@@ -5,12 +5,20 @@ key twice is refused (which of the two values counts is up to each parser, so th
 different things to different readers: DESIGN.md makes it a fault), and on the way out a
 number is written as an integer where integral and as its exact decimal otherwise: 108.5, 0.3,
 never "108.5" and never 0.30000000000000004.
+
+Reading takes jiter (pydantic's Rust JSON parser) for every document it accepts: it builds the
+Decimals from the number's own text and refuses a duplicate key in Rust. Anything it refuses goes
+to simplejson, the reference, which decides the outcome and words the reason: jiter refuses a
+little more than we accept (nesting beyond 200 levels, an escaped lone surrogate, a byte-order
+mark) and says why in words of its own, so every document reads and every refusal reads as it
+did before jiter (tests/unit/test_codec.py holds the two to that).
 """
 
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import jiter
 import simplejson
 
 from shared.lists.numbers import plain
@@ -36,6 +44,19 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def loads(text: str | bytes) -> Any:
+    try:
+        return jiter.from_json(
+            text if isinstance(text, bytes) else text.encode(),
+            catch_duplicate_keys=True,
+            float_mode="decimal",
+            allow_inf_nan=False,
+        )
+    except ValueError:  # jiter's refusals, and a str with a lone surrogate, which cannot encode
+        return reference_loads(text)
+
+
+def reference_loads(text: str | bytes) -> Any:
+    """What `loads` answers, at simplejson's pace: the outcome and the reason of a refusal."""
     try:
         return simplejson.loads(
             text, use_decimal=True, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys

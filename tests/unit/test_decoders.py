@@ -1,7 +1,14 @@
 """Decoding Lambda events into units of work, on the sample events of the seeds."""
 
 import base64
+import binascii
 from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from shared.events.testing import kinesis_event, kinesis_record
 from shared.stream.decoders import from_dynamodb, from_kinesis
@@ -206,3 +213,74 @@ def test_numbers_python_will_not_parse_are_faults() -> None:
         kinesis_event(['{"title":"t","user":"u","type":"tally","entries":{"xp":' + "9" * 5000 + "}}"])
     )
     assert unit.fault is not None and unit.fault.startswith("not valid JSON")
+
+
+def test_data_that_is_not_even_ascii_is_not_valid_base64() -> None:
+    # Raised ValueError out of from_kinesis: the whole batch failed, on every retry.
+    record = kinesis_record(b"{}", 1)
+    record["kinesis"]["data"] = "e30=é"
+    (unit,) = from_kinesis({"Records": [record]})
+    assert unit.fault == "data is not valid base64"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="AQB/+=\n -_", max_size=12))
+@example("QQ")
+@example("QQ=")
+@example("QQ==QQ==")
+@example("=QQ=")
+@example("QR==")
+def test_data_is_base64_exactly_when_the_standard_library_validating_it_says_so(data: str) -> None:
+    record = kinesis_record(b"", 1)
+    record["kinesis"]["data"] = data
+    (unit,) = from_kinesis({"Records": [record]})
+    try:
+        base64.b64decode(data, validate=True)
+    except binascii.Error:
+        assert unit.fault == "data is not valid base64"
+    else:
+        assert unit.fault != "data is not valid base64"
+
+
+class Text(str):
+    pass
+
+
+SAMPLE: dict[str, Any] = SAMPLE_RECORD
+
+
+def with_kinesis(record: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {**record, "kinesis": {**record["kinesis"], **fields}}
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        MappingProxyType(SAMPLE),
+        {**SAMPLE, "kinesis": MappingProxyType(SAMPLE["kinesis"])},
+        with_kinesis(SAMPLE, data=Text(SAMPLE["kinesis"]["data"])),
+        with_kinesis(SAMPLE, approximateArrivalTimestamp=Decimal("1570667770.615")),
+    ],
+    ids=[
+        "record a read-only mapping",
+        "kinesis a read-only mapping",
+        "data a str subclass",
+        "arrival a Decimal",
+    ],
+)
+def test_a_record_of_other_mapping_and_string_types_reads_as_lambdas_own(variant: Any) -> None:
+    # Lambda's own types take a shortcut past the field checks; any other readable record must
+    # still read, and read the same.
+    (expected,) = from_kinesis({"Records": [SAMPLE_RECORD]})
+    (unit,) = from_kinesis({"Records": [variant]})
+    assert (unit.event, unit.fault, unit.sequence_number, unit.shard) == (
+        expected.event,
+        expected.fault,
+        expected.sequence_number,
+        expected.shard,
+    )
+
+
+def test_a_boolean_arrival_time_is_no_number() -> None:
+    (unit,) = from_kinesis({"Records": [with_kinesis(SAMPLE, approximateArrivalTimestamp=True)]})
+    assert unit.fault == "not a Kinesis record: missing or mistyped kinesis.approximateArrivalTimestamp"
