@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from shared.lists.aggregate import Aggregate
-from shared.lists.changes import Change
+from shared.lists.changes import Change, fingerprint
 from shared.lists.coalesce import ChangeRef, Slot, Write, decide
 from shared.lists.dedup import HOUR_MS, DedupSettings, Remembered
 
@@ -71,5 +71,8 @@ def _fold(title: str, changes: Iterable[ArchivedChange], now_ms: int, dedup: Ded
         rebuilt.slots[change.user] = slot
         rebuilt.version = max(rebuilt.version, archived.version)
         if archived.archived_at >= remembered_since:
-            rebuilt.decided[(change.user, change.event_id)] = Remembered("applied", "", archived.archived_at)
+            # With what the change asked for, as the listener remembered it: an Idempotency-Key
+            # reused for another body after a rebuild is still told from a retry.
+            decision = Remembered("applied", "", archived.archived_at, fingerprint(change))
+            rebuilt.decided[(change.user, change.event_id)] = decision
     return rebuilt

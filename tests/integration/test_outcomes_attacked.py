@@ -124,12 +124,6 @@ def test_a_rebuild_of_a_hot_user_list_remembers_every_id_in_items_dynamodb_takes
         assert found is not None and found.status == "applied", n
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a rebuild remembers each archived id without its fingerprint, and an id that had "
-    "moved out is put back in the item without it: an Idempotency-Key reused for another "
-    "body is then answered as a retry instead of 409",
-)
 def test_a_rebuild_keeps_what_each_change_asked_for(harness: Harness) -> None:
     assert run(harness, kinesis_event([envelope("early", xp=7)], first_sequence=1)) == {
         "batchItemFailures": []

@@ -201,7 +201,7 @@ def test_a_rebuild_remembers_exactly_the_ids_archived_within_the_window() -> Non
         DedupSettings(),
     )
     assert set(stats.decided) == {("bill", "edge"), ("bill", "new")}
-    assert stats.decided[("bill", "new")] == Remembered("applied", "", NOW)
+    assert stats.decided[("bill", "new")] == Remembered("applied", "", NOW, fingerprint(bill))
     assert stats.version == 7 and stats.write().expected_version == 6
     assert stats.slots["bill"].user_list is not None
     assert stats.slots["bill"].user_list.entries == {"xp": Decimal(3)}
