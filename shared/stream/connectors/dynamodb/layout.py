@@ -194,12 +194,13 @@ class StoredWrite:
 
 
 def stored_write(
-    write: Write, earlier: Mapping[str, Outcomes], expires_at: int, window_hours: int
+    write: Write, earlier: Mapping[str, Outcomes], expires_at: int, window_hours: int, final: bool = False
 ) -> StoredWrite:
     """The items of `write`, given the outcomes each of its user lists' items kept before it.
 
     `expires_at` is when the write's own outcomes may be forgotten (epoch seconds): one window
-    after the write, so outcomes decided a window before the write are dropped."""
+    after the write, so outcomes decided a window before the write are dropped. `final`: the
+    write's outcomes are of changes stored already (a rebuild's), and may move out at once."""
     window_ms = window_hours * HOUR_MS
     forgotten_before = expires_at * 1000 - 2 * window_ms
     decided: dict[str, list[Kept]] = {}
@@ -215,11 +216,11 @@ def stored_write(
             write.title, user, slot, write.version, expires_at, Outcomes((), before.moved_out)
         )
         room = outcome_room(bare)
-        outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room)
+        outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room, final)
         grown = moved_out.packed_size(outcomes.moved_out) - moved_out.packed_size(before.moved_out)
         if grown > 0:
             # The filters grew with what moved out: that much less room for the outcomes kept.
-            outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room - grown)
+            outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room - grown, final)
         kept_by_user[user] = outcomes
         items.append(user_list_item(write.title, user, slot, write.version, expires_at, outcomes))
         change_items += [change_item(write.title, each, window_hours) for each in moved]

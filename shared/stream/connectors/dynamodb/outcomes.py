@@ -80,30 +80,36 @@ NO_OUTCOMES = Outcomes()
 
 
 def keep(
-    outcomes: Outcomes, decided: Iterable[Kept], forgotten_before: int, room: int
+    outcomes: Outcomes, decided: Iterable[Kept], forgotten_before: int, room: int, final: bool = False
 ) -> tuple[Outcomes, list[Kept]]:
     """What an item stores after a write that decides `decided`, and the outcomes that move out
     to change items of their own (to be put before the write commits).
 
     Outcomes decided before `forgotten_before` have left the window and are dropped; the write's
-    own are kept whatever their size; earlier ones move out, oldest first, while the outcomes
-    would take more than `room` bytes."""
+    own are kept whatever their size, unless they are `final` (a rebuild's: their changes are
+    stored already, so nothing waits on the write to commit them); earlier ones move out, oldest
+    first, while the outcomes would take more than `room` bytes. Final outcomes get the least
+    filters: what filters are worth depends on the changes the list's writes will decide, which
+    a rebuild does not know, and the least keeps the cost at worst a lookup per id."""
     held = {each.digest for each in outcomes.kept}
     new = [each for each in decided if each.digest not in held]
     earlier = [each for each in outcomes.kept if each.outcome.decided_at >= forgotten_before]
-    over = sum(each.size() for each in earlier) + sum(each.size() for each in new) - room
+    movable, staying = earlier, new
+    if final:
+        movable, staying = sorted([*earlier, *new], key=lambda each: each.outcome.decided_at), []
+    over = sum(each.size() for each in movable) + sum(each.size() for each in staying) - room
     moving = 0
-    while over > 0 and moving < len(earlier):
-        over -= earlier[moving].size()
+    while over > 0 and moving < len(movable):
+        over -= movable[moving].size()
         moving += 1
-    moved = earlier[:moving]
+    moved = movable[:moving]
     moved_out = moving_out(
         outcomes.moved_out,
         [(each.digest, each.outcome.decided_at) for each in moved],
         forgotten_before,
-        budget(len(new)),
+        budget(0 if final else len(new)),
     )
-    return Outcomes((*earlier[moving:], *new), moved_out), moved
+    return Outcomes((*movable[moving:], *staying), moved_out), moved
 
 
 def pack(kept: Sequence[Kept]) -> bytes:

@@ -355,7 +355,9 @@ class DynamoListStore:
 
     def put(self, writes: Sequence[Write], expires_at: int) -> int:
         """Stores the writes as they are, each user list keeping the outcomes its item holds (a
-        rebuild replaces lists, never what was decided for them)."""
+        rebuild replaces lists, never what was decided for them). The writes' own outcomes are
+        of changes already archived, so what does not fit an item moves out at once: a hot
+        list's window of ids would not fit in one."""
         keys = [layout.user_list_key(write.title, user) for write in writes for user in write.slots]
         found = self.get_many(keys)
         stored = [
@@ -367,6 +369,7 @@ class DynamoListStore:
                 },
                 expires_at,
                 self._window_hours,
+                final=True,
             )
             for write in writes
         ]
