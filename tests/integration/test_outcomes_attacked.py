@@ -164,12 +164,6 @@ class TransactionLimit:
         return self._client.transact_write_items(**request)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the planner sizes a write without the filters of what moved out, which each user "
-    "list's item carries (up to 64 KB): users with large lists and full filters make a write "
-    "DynamoDB refuses as over 4 MB, and their valid changes become faults",
-)
 def test_users_whose_items_carry_the_largest_filters_still_fit_one_transaction(harness: Harness) -> None:
     now = int(time.time() * 1000)
     title = "🎬" * MAX_NAME_LENGTH

@@ -137,6 +137,12 @@ def kept_tombstone(item: Mapping[str, Any], window_hours: int) -> dict[str, Any]
     return user_list_item(item["title"], item["user"], Slot(), version_of(item), expires_at, outcomes)
 
 
+def outcome_bytes(item: Mapping[str, Any]) -> int:
+    """What a user-list item's outcomes take, the filters of those that moved out included: up
+    to 64 KB beside the list, which every write of the item carries."""
+    return sum(len(name) + len(bytes(item[name])) for name in INTERNAL_ATTRIBUTES if name in item)
+
+
 def outcome_room(item: Mapping[str, Any]) -> int:
     """The bytes a user-list item without its kept outcomes leaves for them: the rest of its last
     KB (a write is billed by the KB), at least MIN_OUTCOME_ROOM."""

@@ -87,12 +87,13 @@ class DynamoListStore:
         states = {}
         for title, users in wanted.items():
             aggregate = found.get(layout.aggregate_key(title))
-            slots, known, carried = {}, {}, {}
+            slots, known, carried, held = {}, {}, {}, {}
             for user, ids in users.items():
                 item = found.get(layout.user_list_key(title, user))
                 if item is not None:
                     slots[user] = layout.slot_from_item(item)
                     carried[user] = outcomes[(title, user)]
+                    held[user] = layout.outcome_bytes(item)
                 for event_id in ids:
                     outcome = self._outcome(title, user, event_id, outcomes[(title, user)], moved_out)
                     if outcome is not None:
@@ -104,6 +105,7 @@ class DynamoListStore:
                 slots=slots,
                 known=known,
                 carried=carried,
+                held=held,
             )
         return states
 
