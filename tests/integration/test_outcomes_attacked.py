@@ -56,12 +56,6 @@ class TornRead:
         return {"Responses": {table: first["Responses"][table] + second["Responses"][table]}}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a user-list item is put without a condition of its own: a load that reads it before "
-    "another lane's commit and the aggregate after it plans from a stale list and stale outcomes, "
-    "and its commit passes the aggregate's version check (lost update, then a double apply)",
-)
 def test_a_load_torn_by_another_lanes_commit_loses_no_update_and_no_outcome(harness: Harness) -> None:
     assert run(harness, kinesis_event([envelope("a", xp=1)], first_sequence=1)) == {"batchItemFailures": []}
 

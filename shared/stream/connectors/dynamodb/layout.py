@@ -21,7 +21,7 @@ lists the titles.
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,21 +234,28 @@ def stored_write(
 
 
 def transact_actions(
-    table_name: str, items: list[dict[str, Any]], expected_version: int
+    table_name: str, items: list[dict[str, Any]], expected_versions: Sequence[int]
 ) -> list[dict[str, Any]]:
-    """The TransactWriteItems actions of one write's items: the aggregate (the first) put only if
-    the title is still at the version the write was planned from, the other items put with it."""
-    aggregate, *others = items
-    guarded: dict[str, Any] = {"TableName": table_name, "Item": to_attributes(aggregate)}
-    if expected_version == 0:
-        guarded["ConditionExpression"] = "attribute_not_exists(pk)"
-    else:
-        guarded["ConditionExpression"] = "#version = :expected"
-        guarded["ExpressionAttributeNames"] = {"#version": "version"}
-        guarded["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
-    return [{"Put": guarded}] + [
-        {"Put": {"TableName": table_name, "Item": to_attributes(item)}} for item in others
+    """The TransactWriteItems actions of one write's items (the aggregate, then its user lists),
+    each put only if its item is still at the version the write was planned from (0: absent).
+    The aggregate's version serializes the title's writes; each user list's own guards what
+    was read of it, since a BatchGetItem is no snapshot: the aggregate may be read after another
+    writer's commit and a user list before it. A condition costs no write unit."""
+    return [
+        {"Put": _guarded(table_name, item, version)}
+        for item, version in zip(items, expected_versions, strict=True)
     ]
+
+
+def _guarded(table_name: str, item: Mapping[str, Any], expected_version: int) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table_name, "Item": to_attributes(item)}
+    if expected_version == 0:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        put["ConditionExpression"] = "#version = :expected"
+        put["ExpressionAttributeNames"] = {"#version": "version"}
+        put["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
+    return put
 
 
 # -- items in ------------------------------------------------------------------------------------

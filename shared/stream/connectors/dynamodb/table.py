@@ -92,7 +92,7 @@ class DynamoListStore:
                 item = found.get(layout.user_list_key(title, user))
                 if item is not None:
                     slots[user] = layout.slot_from_item(item)
-                    carried[user] = outcomes[(title, user)]
+                    carried[user] = _Loaded(outcomes[(title, user)], layout.version_of(item))
                     held[user] = layout.outcome_bytes(item)
                 for event_id in ids:
                     outcome = self._outcome(title, user, event_id, outcomes[(title, user)], moved_out)
@@ -161,13 +161,13 @@ class DynamoListStore:
     def commit(self, writes: Mapping[str, Sequence[Write]], expires_at: int) -> CommitResult:
         """Stores each title's writes in order, packing titles into shared transactions.
 
-        A title whose write is refused (its aggregate moved on) is reported stale and its later
-        writes are not tried; the other titles of that transaction are tried again. A write's
-        user lists start from the outcomes the previous write of this call left them, or those
-        the load read (the write's `carried`)."""
+        A title whose write is refused (its aggregate or a user list moved on) is reported stale
+        and its later writes are not tried; the other titles of that transaction are tried again.
+        A write's user lists start from what the previous write of this call left them, or from
+        what the load read (the write's `carried`)."""
         result = CommitResult()
         queues = {title: deque(title_writes) for title, title_writes in writes.items() if title_writes}
-        kept: dict[tuple[str, str], Outcomes] = {}
+        kept: dict[tuple[str, str], _Loaded] = {}
         while queues:
             prepared = [self._prepare(queue[0], expires_at, kept) for queue in queues.values()]
             for pack in _packs(prepared):
@@ -175,7 +175,13 @@ class DynamoListStore:
                     if outcome is None:
                         result.committed[title] = result.committed.get(title, 0) + 1
                         entry = next(entry for entry in pack if entry.write.title == title)
-                        kept.update({(title, user): each for user, each in entry.stored.outcomes.items()})
+                        version = entry.write.version
+                        kept.update(
+                            {
+                                (title, user): _Loaded(each, version)
+                                for user, each in entry.stored.outcomes.items()
+                            }
+                        )
                         queues[title].popleft()
                         if queues[title]:
                             continue
@@ -211,22 +217,24 @@ class DynamoListStore:
         return {entry.write.title: outcome for entry in pack}
 
     def _prepare(
-        self, write: Write, expires_at: int, kept: Mapping[tuple[str, str], Outcomes]
+        self, write: Write, expires_at: int, kept: Mapping[tuple[str, str], "_Loaded"]
     ) -> "_Prepared":
-        earlier = {
-            user: kept.get((write.title, user)) or _outcomes(write.carried.get(user)) for user in write.slots
+        loaded = {
+            user: kept.get((write.title, user)) or _loaded(write.carried.get(user)) for user in write.slots
         }
+        earlier = {user: each.outcomes for user, each in loaded.items()}
         stored = layout.stored_write(write, earlier, expires_at, self._window_hours)
-        actions = layout.transact_actions(self.table_name, stored.items, write.expected_version)
+        versions = [write.expected_version, *(each.version for each in loaded.values())]
+        actions = layout.transact_actions(self.table_name, stored.items, versions)
         return _Prepared(write, stored, actions, sum(item_size(action["Put"]["Item"]) for action in actions))
 
     def _transact(self, pack: Sequence["_Prepared"]) -> set[str] | Exception | None:
         """None when stored; the titles whose version moved on when cancelled; Refused when it
         can never be stored; the error when it failed for a cause that may pass."""
         actions: list[dict[str, Any]] = []
-        aggregate_at: dict[int, str] = {}
+        title_at: list[str] = []
         for entry in pack:
-            aggregate_at[len(actions)] = entry.write.title
+            title_at += [entry.write.title] * len(entry.actions)
             actions += entry.actions
         try:
             self.client.transact_write_items(TransactItems=actions)
@@ -240,9 +248,9 @@ class DynamoListStore:
                 return TableUnavailable(f"TransactWriteItems: {error}")
             reasons = error.response.get("CancellationReasons") or []
             refused = {
-                aggregate_at[index]
+                title_at[index]
                 for index, reason in enumerate(reasons)
-                if index in aggregate_at
+                if index < len(title_at)
                 and reason.get("Code") in ("ConditionalCheckFailed", "TransactionConflict")
             }
             if not refused and any(reason.get("Code") not in (None, "None") for reason in reasons):
@@ -456,9 +464,18 @@ class _Prepared:
     size: int
 
 
-def _outcomes(carried: object) -> Outcomes:
-    """The outcomes a load carried for a user list (none for one it did not find)."""
-    return carried if isinstance(carried, Outcomes) else NO_OUTCOMES
+@dataclass(frozen=True)
+class _Loaded:
+    """What a write of a user list starts from beside its slot: the outcomes its item keeps and
+    the version it is at (0: no item), which the write's put of it is conditioned on."""
+
+    outcomes: Outcomes
+    version: int
+
+
+def _loaded(carried: object) -> _Loaded:
+    """What a load carried for a user list (no item, for one it did not find)."""
+    return carried if isinstance(carried, _Loaded) else _Loaded(NO_OUTCOMES, 0)
 
 
 def _packs(prepared: Sequence[_Prepared]) -> Iterator[list[_Prepared]]:
