@@ -163,11 +163,11 @@ def test_packed_outcomes_read_back_exactly() -> None:
 
 def test_change_keys_are_scoped_to_the_user_list_and_unambiguous() -> None:
     keys = {
-        layout.change_key("t", "alice", "K1"),
-        layout.change_key("t", "bob", "K1"),
-        layout.change_key("t", "a", "b#K1"),
-        layout.change_key("t", "a#b", "K1"),
-        layout.change_key("t", "alice", "K1 "),
+        layout.digest_key("t", outcomes.digest("alice", "K1")),
+        layout.digest_key("t", outcomes.digest("bob", "K1")),
+        layout.digest_key("t", outcomes.digest("a", "b#K1")),
+        layout.digest_key("t", outcomes.digest("a#b", "K1")),
+        layout.digest_key("t", outcomes.digest("alice", "K1 ")),
     }
     assert len(keys) == 5
     assert all(len(key[1]) == len("C#") + 32 for key in keys)  # 128 bits

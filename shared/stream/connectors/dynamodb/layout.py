@@ -80,10 +80,6 @@ def user_list_key(title: str, user: str) -> Key:
     return (title_key(title), USER_PREFIX + user)
 
 
-def change_key(title: str, user: str, event_id: str) -> Key:
-    return digest_key(title, digest(user, event_id))
-
-
 def digest_key(title: str, key: bytes) -> Key:
     return (title_key(title), CHANGE_PREFIX + key.hex())
 

@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from shared.lists.changes import FINGERPRINT_HEX
 from shared.lists.dedup import Remembered, Status
@@ -64,10 +65,13 @@ class Outcomes:
     """Filters of the outcomes of the window that moved out to change items of their own."""
 
     def find(self, key: bytes) -> Remembered | None:
-        for each in self.kept:
-            if each.digest == key:
-                return each.outcome
-        return None
+        return self._by_digest.get(key)
+
+    @cached_property
+    def _by_digest(self) -> dict[bytes, Remembered]:
+        # A hot list's item holds its last write's outcomes, a thousand or more, and a batch
+        # looks up as many ids in it: an index, not a scan per id.
+        return {each.digest: each.outcome for each in self.kept}
 
     def may_have_moved_out(self, key: bytes) -> bool:
         """Whether the outcome of an id the item does not hold may be in a change item of its

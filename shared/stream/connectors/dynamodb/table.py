@@ -13,7 +13,7 @@ thousand records costs a few dozen requests.
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,26 +76,33 @@ class DynamoListStore:
             for title, users in wanted.items()
             for user in users
         }
+        # Each id's digest once: it finds the outcome in the item, tries the filters and keys
+        # the change item.
+        digests = {
+            (title, user): {event_id: digest(user, event_id) for event_id in ids}
+            for title, users in wanted.items()
+            for user, ids in users.items()
+        }
         moved_out = self.get_many(
             [
-                layout.change_key(title, user, event_id)
-                for title, users in wanted.items()
-                for user, ids in users.items()
-                for event_id in self._elsewhere(outcomes[(title, user)], user, ids)
+                layout.digest_key(title, key)
+                for (title, user), by_id in digests.items()
+                for key in self._elsewhere(outcomes[(title, user)], by_id.values())
             ]
         )
         states = {}
         for title, users in wanted.items():
             aggregate = found.get(layout.aggregate_key(title))
             slots, known, carried, held = {}, {}, {}, {}
-            for user, ids in users.items():
+            for user in users:
                 item = found.get(layout.user_list_key(title, user))
+                kept = outcomes[(title, user)]
                 if item is not None:
                     slots[user] = layout.slot_from_item(item)
-                    carried[user] = _Loaded(outcomes[(title, user)], layout.version_of(item))
+                    carried[user] = _Loaded(kept, layout.version_of(item))
                     held[user] = layout.outcome_bytes(item)
-                for event_id in ids:
-                    outcome = self._outcome(title, user, event_id, outcomes[(title, user)], moved_out)
+                for event_id, key in digests[(title, user)].items():
+                    outcome = kept.find(key) or _remembered(moved_out.get(layout.digest_key(title, key)))
                     if outcome is not None:
                         known[(user, event_id)] = outcome
             states[title] = TitleState(
@@ -110,26 +117,11 @@ class DynamoListStore:
         return states
 
     @staticmethod
-    def _elsewhere(outcomes: Outcomes, user: str, ids: Collection[str]) -> list[str]:
-        """The ids an item does not hold that may be in change items of their own."""
+    def _elsewhere(outcomes: Outcomes, keys: Iterable[bytes]) -> list[bytes]:
+        """The digests of ids an item does not hold that may be in change items of their own."""
         if not outcomes.moved_out:
             return []
-        keys = {event_id: digest(user, event_id) for event_id in ids}
-        return [
-            event_id
-            for event_id, key in keys.items()
-            if outcomes.find(key) is None and outcomes.may_have_moved_out(key)
-        ]
-
-    @staticmethod
-    def _outcome(
-        title: str, user: str, event_id: str, outcomes: Outcomes, moved_out: Mapping[Key, dict[str, Any]]
-    ) -> Remembered | None:
-        kept = outcomes.find(digest(user, event_id))
-        if kept is not None:
-            return kept
-        item = moved_out.get(layout.change_key(title, user, event_id))
-        return layout.remembered_from_item(item) if item is not None else None
+        return [key for key in keys if outcomes.find(key) is None and outcomes.may_have_moved_out(key)]
 
     def get_many(self, keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
         """Items by key, read consistently, 100 keys a request."""
@@ -281,10 +273,10 @@ class DynamoListStore:
 
     def change(self, title: str, user: str, event_id: str) -> Remembered | None:
         outcomes = layout.outcomes_from_item(self.get(layout.user_list_key(title, user)))
-        if not self._elsewhere(outcomes, user, [event_id]):
-            return outcomes.find(digest(user, event_id))
-        item = self.get(layout.change_key(title, user, event_id))
-        return layout.remembered_from_item(item) if item is not None else None
+        key = digest(user, event_id)
+        if not self._elsewhere(outcomes, [key]):
+            return outcomes.find(key)
+        return _remembered(self.get(layout.digest_key(title, key)))
 
     def query_page(
         self, limit: int, start: Mapping[str, Any] | None, **query: Any
@@ -462,6 +454,10 @@ class _Prepared:
     stored: layout.StoredWrite
     actions: list[dict[str, Any]]
     size: int
+
+
+def _remembered(change_item: Mapping[str, Any] | None) -> Remembered | None:
+    return layout.remembered_from_item(change_item) if change_item is not None else None
 
 
 @dataclass(frozen=True)
