@@ -14,7 +14,7 @@ AWSCLI_STAMP := $(AWSCLI)/.installed
 # `osls package` calls no AWS API; these keep it from picking up real credentials all the same.
 OFFLINE_AWS := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline
 
-.PHONY: run test check lint unit integration e2e bench soak mutation proof proof-full schemas package lock tools clean
+.PHONY: run test check lint unit integration e2e bench soak mutation proof proof-full schemas package lock tools browser clean
 
 $(STAMP): pyproject.toml requirements.txt
 	@echo "listmgr: installing the project into $(VENV) (first run, or dependencies changed; a few minutes)"
@@ -30,13 +30,14 @@ $(STAMP): pyproject.toml requirements.txt
 run: $(STAMP)
 	$(BIN)/listmgr up
 
-test: $(STAMP) lint tools
+test: $(STAMP) lint tools browser
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services listmgr tests bench examples
+	$(BIN)/lint-imports --no-logo
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
@@ -116,5 +117,20 @@ lock: $(TOOLS_STAMP)
 	$(TOOLS)/bin/uv pip compile --quiet --python-platform aarch64-manylinux2014 --python-version 3.12 \
 		--generate-hashes --output-file requirements.lock requirements.txt
 
+# The browser the console's tests drive (tests/e2e/test_console.py): Debian's Chromium, installed
+# when missing and this is root (as CI is); Playwright's own browser downloads are never used.
+# Anywhere it cannot be installed, those tests skip and say why.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "listmgr: installing Debian's chromium for the console's browser tests (apt-get)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "listmgr: chromium could not be installed: the console's browser tests will be skipped"; \
+	else \
+		echo "listmgr: $(CHROMIUM) is missing and installing it needs root and apt-get:" \
+			"the console's browser tests will be skipped"; \
+	fi
+
 clean:
-	rm -rf $(VENV) mutants .listmgr .pytest_cache .mypy_cache .ruff_cache $(TOOLS) $(AWSCLI) node_modules .serverless
+	rm -rf $(VENV) mutants .listmgr .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache $(TOOLS) $(AWSCLI) node_modules .serverless

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench import coldstart_runner, listener_bench, parse_bench, stack, trigger_bench
 from bench.results import Figure, markdown, read, write
-from listmgr import moto_server
+from listmgr.endpoint import moto_server
 from tests.support.aws import Aws, free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,10 +14,10 @@ import uuid
 from pathlib import Path
 
 from bench.results import Figure, cost
-from listmgr import config as configuration
-from listmgr.resources import deploy
+from listmgr.runtime import config as configuration
+from listmgr.runtime.resources import deploy
 from services.api.auth import hash_key, new_key
-from shared.stream.connectors.archive import open_archive
+from shared.adapters.sql_archive import open_archive
 from tests.support.aws import Aws
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ FUNCTIONS = ("listener", "trigger", "api")
 def environment(aws: Aws, folder: Path) -> dict[str, str]:
     stage = "c" + uuid.uuid4().hex[:8]
     loaded = configuration.load(ROOT / "serverless.yml", configuration.Options(stage=stage))
-    deploy(loaded, aws.client("cloudformation"), f"{loaded.service}-{stage}")
+    deploy(loaded, aws.client, f"{loaded.service}-{stage}")
     archive_url = f"sqlite:///{folder}/cold.db"
     open_archive(archive_url).migrate()
     key = new_key()

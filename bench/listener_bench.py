@@ -22,12 +22,13 @@ from bench.results import Figure, cost, rate
 from bench.sample_listener import SampleListener
 from bench.workload import submissions
 from services.listener.handler import listener
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.kinesis import KinesisStream
+from shared.adapters.sql_archive import open_archive
+from shared.clock import now_ms
 from shared.events.testing import kinesis_event
 from shared.lists.dedup import HOUR_MS
 from shared.stream.batch import batch_response
-from shared.stream.connectors.archive import open_archive
-from shared.stream.connectors.dynamodb import DynamoListStore
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
 from tests.support.aws import Aws
@@ -109,7 +110,7 @@ def run_ours(
     options = MaterializeOptions(
         store=DynamoListStore(client, table),
         archive=archive,
-        clock=lambda: clock(batch_number[0]) if clock else int(time.time() * 1000),
+        clock=lambda: clock(batch_number[0]) if clock else now_ms(),
     )
     run = listener(options, KinesisStream(aws.client("kinesis"), create_stream(aws)), TAGS)
 
@@ -253,13 +254,13 @@ def steady(aws: Aws, folder: Path, records: int, held_records: int) -> list[Figu
     table = create_table(aws, "steady")
     earlier = list(submissions(held_records, seed=11))
     batches = events(earlier, 1000, first=10**9)
-    now_ms = int(time.time() * 1000)
+    now = now_ms()
     run_ours(
         aws,
         folder,
         batches,
         table,
-        clock=lambda n: now_ms - (len(batches) - n) * 24 * HOUR_MS // len(batches),
+        clock=lambda n: now - (len(batches) - n) * 24 * HOUR_MS // len(batches),
     )
     held = run_ours(aws, folder, events(documents, 1000, first=2 * 10**9), table)
     print(

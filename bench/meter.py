@@ -1,5 +1,5 @@
 """Counting what a DynamoDB client asks for: requests per operation, and the write and read units
-they cost (shared.stream.connectors.capacity), from the requests and responses themselves, so the
+they cost (shared.adapters.dynamodb.capacity), from the requests and responses themselves, so the
 figures hold whatever endpoint serves them (moto does not report consumed capacity).
 
 The rules DynamoDB bills by (on-demand: write and read request units; docs/benchmarks.md cites
@@ -18,7 +18,7 @@ import math
 from collections import Counter
 from typing import Any
 
-from shared.stream.connectors.capacity import KB, item_size, write_units
+from shared.adapters.dynamodb.capacity import KB, item_size, write_units
 
 READ_UNIT = 4096
 

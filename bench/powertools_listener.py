@@ -12,7 +12,7 @@ Lambda (Python), one record at a time.
   lost updates, no half-applied change;
 - the record is inserted in the archive on its own (INSERT OR IGNORE on its id).
 
-Items use the adapter's layout (shared.stream.connectors.dynamodb.layout), so both sides fill the
+Items use the adapter's layout (shared.adapters.dynamodb.layout), so both sides fill the
 same single table the same way. Written against Powertools' public API only.
 """
 
@@ -37,11 +37,7 @@ from aws_lambda_powertools.utilities.parser.models import (
 from botocore.exceptions import ClientError
 from pydantic import Json
 
-from shared.events.submission import Submission
-from shared.lists.aggregate import Aggregate, join, swap
-from shared.lists.coalesce import Slot
-from shared.lists.user_list import submit
-from shared.stream.connectors.dynamodb.layout import (
+from shared.adapters.dynamodb.layout import (
     aggregate_from_item,
     aggregate_item,
     aggregate_key,
@@ -53,6 +49,10 @@ from shared.stream.connectors.dynamodb.layout import (
     user_list_key,
     version_of,
 )
+from shared.events.submission import Submission
+from shared.lists.aggregate import Aggregate, join, swap
+from shared.lists.coalesce import Slot
+from shared.lists.user_list import submit
 
 WINDOW_SECONDS = 25 * 3600
 # Outside Lambda there is no context to register, so the in-progress expiry falls back to the

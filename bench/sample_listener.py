@@ -9,10 +9,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from shared.lists.aggregate import Aggregate, join, swap
-from shared.lists.coalesce import Slot
-from shared.lists.user_list import submit
-from shared.stream.connectors.dynamodb.layout import (
+from shared.adapters.dynamodb.layout import (
     Key,
     aggregate_from_item,
     aggregate_item,
@@ -24,6 +21,9 @@ from shared.stream.connectors.dynamodb.layout import (
     user_list_item,
     user_list_key,
 )
+from shared.lists.aggregate import Aggregate, join, swap
+from shared.lists.coalesce import Slot
+from shared.lists.user_list import submit
 
 
 class SampleListener:

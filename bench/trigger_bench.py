@@ -2,29 +2,24 @@
 PutRecord per event (the same events)."""
 
 import json
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from bench.listener_bench import TAGS, create_stream
 from bench.results import Figure, cost
 from services.trigger.rules import RULES
+from shared.adapters.dynamodb import layout
+from shared.adapters.kinesis import KinesisStream
 from shared.events.testing import dynamodb_record
 from shared.lists.coalesce import Slot
 from shared.lists.user_list import UserList
 from shared.stream.batch import batch_response
-from shared.stream.connectors.dynamodb import layout
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
+from shared.stream.memory import MemoryStream
 from tests.support.aws import Aws
 
 CHANGES = 500
-
-
-class _Null:
-    def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]:
-        return [None] * len(records)
 
 
 def table_changes() -> dict[str, Any]:
@@ -34,7 +29,7 @@ def table_changes() -> dict[str, Any]:
         user_list = UserList(title, user, "tally", {"xp": Decimal(n)}, n)
         item = layout.user_list_item(title, user, Slot(user_list), 1, 0)
         changes.append(
-            dynamodb_record("INSERT", {"pk": item["pk"], "sk": item["sk"]}, new=item, sequence_number=n + 1)
+            dynamodb_record("INSERT", layout.as_key(layout.key_of(item)), new=item, sequence_number=n + 1)
         )
     return {"Records": changes}
 
@@ -49,7 +44,7 @@ def figure(aws: Aws) -> Figure:
     ours = calls[0]
     calls[0] = 0
     published = [
-        u.published for u in crud(RULES, CrudOptions(stream=_Null(), tags=TAGS))(from_dynamodb(event))
+        u.published for u in crud(RULES, CrudOptions(stream=MemoryStream(), tags=TAGS))(from_dynamodb(event))
     ]
     for entry in published:
         assert entry is not None

@@ -8,11 +8,6 @@ from typing import Any
 MOVIES = [f"movie {n}" for n in range(40)]
 
 
-def zipf_index(rng: random.Random, size: int, exponent: float) -> int:
-    weights = [1 / (rank**exponent) for rank in range(1, size + 1)]
-    return rng.choices(range(size), weights=weights)[0]
-
-
 def submissions(
     count: int, seed: int = 7, titles: int = 50, users: int = 500, exponent: float = 1.1
 ) -> Iterator[dict[str, Any]]:

@@ -6,13 +6,13 @@ opens the archive and should not pay for importing a database driver on every co
 
 from typing import TYPE_CHECKING
 
+from shared.adapters.aws import client, secret_json
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.kinesis import KinesisStream
 from shared.settings import Settings
-from shared.stream.connectors.aws import client, secret_json
-from shared.stream.connectors.dynamodb import DynamoListStore
-from shared.stream.connectors.kinesis import KinesisStream
 
 if TYPE_CHECKING:
-    from shared.stream.connectors.archive import Archive
+    from shared.adapters.sql_archive import Archive
 
 
 def list_store(settings: Settings) -> DynamoListStore:
@@ -26,7 +26,7 @@ def event_stream(settings: Settings) -> KinesisStream:
 
 
 def archive(settings: Settings) -> "Archive":
-    from shared.stream.connectors.archive import open_archive  # noqa: PLC0415 - see the docstring
+    from shared.adapters.sql_archive import open_archive  # noqa: PLC0415 - see the docstring
 
     password = None
     if settings.archive_secret_arn:

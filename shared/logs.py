@@ -27,10 +27,13 @@ from typing import Any
 from shared.events.codec import dumps as exact_dumps
 
 LOGGER_NAME = "listmgr.function"
-"""The functions' logger; `listmgr up` routes its lines to one file per function (listmgr/logbook.py)."""
-MAX_STRING = 1024
-MAX_ITEMS = 50
-MAX_LINE = 64 * 1024
+"""The functions' logger; `listmgr up` routes its lines to one file per function
+(listmgr/runtime/logbook.py)."""
+MAX_LOGGED_CHARS = 1024
+"""A string in a line is cut past this many characters."""
+MAX_LOGGED_ITEMS = 50
+"""A list or object in a line is cut past this many items."""
+MAX_LINE_BYTES = 64 * 1024
 """Past this a line keeps only its message and context: a quarter of CloudWatch's event limit."""
 
 _logger = logging.getLogger(LOGGER_NAME)
@@ -55,7 +58,7 @@ class JsonLines(logging.Formatter):
         if record.exc_info:
             document["exception"] = self.formatException(record.exc_info)
         line = dumps(bounded(document))
-        if len(line) > MAX_LINE:
+        if len(line) > MAX_LINE_BYTES:
             kept = {key: document[key] for key in ("level", "timestamp", "message")}
             line = dumps(bounded({**kept, **_context.get(), "truncatedFrom": len(line)}))
         return line
@@ -127,19 +130,19 @@ def _write(level: int, message: str, fields: Mapping[str, Any], exc_info: bool =
 
 
 def bounded(value: Any, depth: int = 0) -> Any:
-    """`value` with strings cut at MAX_STRING characters and lists at MAX_ITEMS items, each cut
+    """`value` with strings cut at MAX_LOGGED_CHARS characters and lists at MAX_LOGGED_ITEMS items, each cut
     saying how much it left out, so one huge record never makes a line CloudWatch refuses."""
     if isinstance(value, str):
-        if len(value) <= MAX_STRING:
+        if len(value) <= MAX_LOGGED_CHARS:
             return value
-        return f"{value[:MAX_STRING]}... ({len(value) - MAX_STRING} more characters)"
+        return f"{value[:MAX_LOGGED_CHARS]}... ({len(value) - MAX_LOGGED_CHARS} more characters)"
     if depth > 6:
         return "..."
     if isinstance(value, Mapping):
-        return {str(key): bounded(item, depth + 1) for key, item in list(value.items())[:MAX_ITEMS]}
+        return {str(key): bounded(item, depth + 1) for key, item in list(value.items())[:MAX_LOGGED_ITEMS]}
     if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
-        items = [bounded(item, depth + 1) for item in value[:MAX_ITEMS]]
-        if len(value) > MAX_ITEMS:
-            items.append(f"... {len(value) - MAX_ITEMS} more")
+        items = [bounded(item, depth + 1) for item in value[:MAX_LOGGED_ITEMS]]
+        if len(value) > MAX_LOGGED_ITEMS:
+            items.append(f"... {len(value) - MAX_LOGGED_ITEMS} more")
         return items
     return value

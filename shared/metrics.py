@@ -13,15 +13,11 @@ listener ~35 ms more at a cold start without bytecode (~5 ms with), 7.6 MB in th
 API one per request (`request_metrics`); alarms in serverless.yml read them by these names.
 """
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from shared import logs
-from shared.stream.batch import first_failed
-from shared.stream.unit_of_work import UnitOfWork
 
 NAMESPACE = "ListManager"
 COUNT = "Count"
@@ -69,36 +65,6 @@ def emit(sets: Sequence[MetricSet], timestamp_ms: int) -> dict[str, Any]:
     document = emf_document([metric_set for metric_set in sets if metric_set.metrics], timestamp_ms)
     logs.document(document)
     return document
-
-
-ARRIVAL_FIELDS = (("kinesis", "approximateArrivalTimestamp"), ("dynamodb", "ApproximateCreationDateTime"))
-
-
-def arrival_ms(record: Mapping[str, Any]) -> float | None:
-    """When a Lambda stream record reached its stream: Kinesis' approximateArrivalTimestamp or
-    DynamoDB Streams' ApproximateCreationDateTime (both epoch seconds), in ms; None if unreadable."""
-    for part, name in ARRIVAL_FIELDS:
-        section = record.get(part)
-        value = section.get(name) if isinstance(section, Mapping) else None
-        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            seconds = float(value)
-            if math.isfinite(seconds):
-                return seconds * 1000
-    return None
-
-
-def iterator_age_ms(units: Sequence[UnitOfWork], received_ms: float) -> float | None:
-    """Lambda's IteratorAge: from when the batch's last record reached the stream to when the
-    function received the batch. None for a batch with no readable arrival time."""
-    arrivals = [arrival for unit in units if (arrival := arrival_ms(unit.record)) is not None]
-    return max(0.0, round(received_ms - arrivals[-1])) if arrivals else None
-
-
-def published_count(units: Sequence[UnitOfWork], publishes: str) -> int:
-    """Events published for the batch: units with `publishes` set (`published` for the trigger's
-    events, `fault` for the listener's fault events) before the first failed unit, from which
-    on everything is retried and counted again."""
-    return sum(1 for unit in units[: first_failed(units)] if getattr(unit, publishes) is not None)
 
 
 def batch_metrics(

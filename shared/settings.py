@@ -11,7 +11,7 @@ DEFAULT_ARCHIVE_URL = "sqlite:///.listmgr/archive.db"
 
 @dataclass(frozen=True)
 class ClientLimits:
-    """How long one AWS call may take, retries included (shared/stream/connectors/aws.py). Each
+    """How long one AWS call may take, retries included (shared/adapters/aws.py). Each
     function sets its own in serverless.yml, so the worst case fits inside its timeout."""
 
     connect_timeout: float = 2.0

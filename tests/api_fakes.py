@@ -1,5 +1,5 @@
-"""The API over in-memory connectors: what it publishes is applied by the real listener core
-over the in-memory list store and tests.fakes' archive, so unit tests see writes come back in reads."""
+"""The API over the in-memory store, stream and archive: what it publishes is applied by the real
+listener core over the same store and archive, so unit tests see writes come back in reads."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,11 +13,11 @@ from services.api.deps import ApiDeps, Probe
 from services.api.waiting import Waiter
 from services.listener.rules import RULES
 from shared.events.testing import kinesis_record
-from shared.lists.memory import MemoryListStore
-from shared.stream.connectors.archive import ArchivedRecord
+from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.decoders import kinesis_unit
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
-from tests.fakes import FakeArchive, FakeStream
+from shared.stream.memory import MemoryStream
+from tests.faults.layer import ThrottledStream
 
 ADMIN_KEY = "lm_admin-key-for-tests"
 BILL_KEY = "lm_bill-key-for-tests"
@@ -32,26 +32,15 @@ KEYS = KeyRing.from_document(
 TAGS: dict[str, str | int] = {"source": "api", "stage": "test", "region": "us-east-1", "functionname": "api"}
 
 
-class FakeHistory:
-    def __init__(self, archive: FakeArchive) -> None:
-        self.archive = archive
-
-    def history(self, title: str, limit: int, before: tuple[int, int] | None = None) -> list[ArchivedRecord]:
-        rows = sorted(
-            (row for row in self.archive.rows.values() if row.title == title),
-            key=lambda row: (row.version, row.position),
-            reverse=True,
-        )
-        return [row for row in rows if before is None or (row.version, row.position) < before][:limit]
-
-
 @dataclass
 class World:
     """The API, the stream it publishes to, and a listener that applies what is on it."""
 
     store: MemoryListStore = field(default_factory=MemoryListStore)
-    archive: FakeArchive = field(default_factory=FakeArchive)
-    stream: FakeStream = field(default_factory=FakeStream)
+    archive: MemoryArchive = field(default_factory=MemoryArchive)
+    stream: MemoryStream = field(default_factory=MemoryStream)
+    throttled: ThrottledStream = field(init=False)
+    """What the API publishes through: the stream, with no position refused until a test says."""
     probes: dict[str, Probe] = field(default_factory=dict)
     reads_need_key: bool = False
     applied: int = 0
@@ -59,6 +48,7 @@ class World:
     """Whether the listener applies what is published while a request waits."""
 
     def __post_init__(self) -> None:
+        self.throttled = ThrottledStream(self.stream)
         self.waiter = instant_waiter(self.listen)
         self.app: Flask = create_app(self.deps())
         self.client: FlaskClient = self.app.test_client()
@@ -66,8 +56,8 @@ class World:
     def deps(self) -> ApiDeps:
         return ApiDeps(
             store=self.store,
-            stream=self.stream,
-            archive=FakeHistory(self.archive),
+            stream=self.throttled,
+            archive=self.archive,
             keys=KEYS,
             tags=TAGS,
             probes=self.probes,

@@ -5,7 +5,8 @@
 - `deployed`: serverless.yml's resources deployed under a fresh stage.
 - `mysql_url`: a database of its own on the machine's MariaDB, dropped afterwards; skipped when
   no server answers, unless LISTMGR_REQUIRE_MYSQL=1 (as in CI), which makes that a failure.
-- `archive`: the archive on SQLite and on MySQL (parametrized).
+- `archive`: the archive on SQLite and on MySQL (parametrized); a test parametrized with
+  `memory` too (indirect) gets the in-memory one as well, for the port's contract tests.
 """
 
 import os
@@ -18,10 +19,12 @@ from urllib.parse import urlsplit
 import pymysql
 import pytest
 
-from listmgr import config as configuration
-from listmgr import moto_server
-from listmgr.resources import deploy
-from shared.stream.connectors.archive import Archive, open_archive
+from listmgr.endpoint import moto_server
+from listmgr.runtime import config as configuration
+from listmgr.runtime.resources import deploy
+from shared.adapters.sql_archive import open_archive
+from shared.lists.archive import ChangeArchive
+from shared.lists.memory import MemoryArchive
 from tests.support.aws import ROOT, Aws, Deployed, free_port
 
 MYSQL_URL = os.environ.get("LISTMGR_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")
@@ -63,7 +66,7 @@ def deployed(aws: Aws) -> Deployed:
     """The project's resources under a stage of this test's own."""
     stage = "t" + uuid.uuid4().hex[:10]
     loaded = configuration.load(ROOT / "serverless.yml", configuration.Options(stage=stage))
-    resources = deploy(loaded, aws.client("cloudformation"), f"{loaded.service}-{stage}")
+    resources = deploy(loaded, aws.client, f"{loaded.service}-{stage}")
     return Deployed(
         aws=aws,
         stage=stage,
@@ -107,7 +110,10 @@ def mysql_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "mysql"])
-def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
+def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ChangeArchive]:
+    if request.param == "memory":
+        yield MemoryArchive()
+        return
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/archive.db"
     else:

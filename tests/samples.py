@@ -3,7 +3,7 @@ order, then mike's re-ranking; and an archive row of bill's tally."""
 
 from typing import Any
 
-from shared.stream.connectors.archive import ArchivedRecord
+from shared.lists.archive import ArchivedRecord
 
 WORKED_EXAMPLE: list[dict[str, Any]] = [
     {

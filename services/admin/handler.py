@@ -6,7 +6,6 @@ an optional `"id"`, a message id or its first characters) re-drives its batches 
 through Lambda Invoke (services/admin/redrive.py). Every action answers `{"action", "ok", ...}`.
 """
 
-import time
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -14,10 +13,11 @@ from typing import Any
 from services.admin import operations, redrive
 from services.admin.failed_batches import describe
 from shared import bootstrap, logs, tracing
+from shared.adapters.aws import client
+from shared.adapters.sql_archive import Archive
+from shared.clock import now_ms
 from shared.lists.store import ListStore
 from shared.settings import Settings
-from shared.stream.connectors.archive import Archive
-from shared.stream.connectors.aws import client
 
 logs.configure()
 tracing.trace_calls()
@@ -40,7 +40,7 @@ def act(event: Any) -> dict[str, Any]:
         return {"action": None, "ok": False, "error": 'the admin function takes an object: {"action": ...}'}
     settings, archive, table = _wiring()
     action = event.get("action")
-    now = int(time.time() * 1000)
+    now = now_ms()
     if action == "migrate":
         return {"action": action, "ok": True, "applied": archive.migrate()}
     if action == "stats":

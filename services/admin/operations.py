@@ -9,24 +9,16 @@ recognized by the rebuilt change ids.
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from shared.events.codec import loads
 from shared.events.envelope import DELETE_SUBMITTED
+from shared.lists.archive import ArchivedRecord, ChangeArchive
 from shared.lists.changes import Change, Delete, Submit
 from shared.lists.dedup import HOUR_MS, DedupSettings
 from shared.lists.entities import entity
 from shared.lists.replay import ArchivedChange, RebuiltTitle, rebuild
 from shared.lists.store import ListStore, StoredList
-from shared.stream.connectors.archive import Archive, ArchivedRecord
-
-
-class ArchivedRows(Protocol):
-    """What a rebuild reads of the archive (Archive.in_order): any archive that lists its rows in
-    that order can be verified against a store, an in-memory one in unit tests included."""
-
-    def in_order(self) -> Iterator[ArchivedRecord]: ...
-
 
 ListRef = tuple[str, str | None]
 """(title, user), user None for an aggregate."""
@@ -75,7 +67,7 @@ def change_of(row: ArchivedRecord) -> Change:
     )
 
 
-def rebuilt_titles(archive: ArchivedRows, now_ms: int, dedup: DedupSettings) -> Iterator[RebuiltTitle]:
+def rebuilt_titles(archive: ChangeArchive, now_ms: int, dedup: DedupSettings) -> Iterator[RebuiltTitle]:
     changes = (ArchivedChange(change_of(row), row.version, row.archived_at) for row in archive.in_order())
     return rebuild(changes, now_ms, dedup)
 
@@ -92,7 +84,7 @@ def live_entities(lists: Iterator[StoredList]) -> dict[ListRef, dict[str, Any]]:
     return {(stored.title, stored.user): entity(stored.value) for stored in lists if stored.value is not None}
 
 
-def verify(archive: ArchivedRows, store: ListStore, now_ms: int, dedup: DedupSettings) -> list[Difference]:
+def verify(archive: ChangeArchive, store: ListStore, now_ms: int, dedup: DedupSettings) -> list[Difference]:
     """Every list on which the live store and the archive's rebuild disagree."""
     rebuilt: dict[ListRef, dict[str, Any]] = {}
     for title in rebuilt_titles(archive, now_ms, dedup):
@@ -106,7 +98,7 @@ def verify(archive: ArchivedRows, store: ListStore, now_ms: int, dedup: DedupSet
 
 
 def rebuild_store(
-    archive: ArchivedRows, store: ListStore, now_ms: int, dedup: DedupSettings
+    archive: ChangeArchive, store: ListStore, now_ms: int, dedup: DedupSettings
 ) -> RebuildReport:
     """Makes the store's lists what the archive gives: every rebuilt title is put (a list that
     comes out the same publishes no event), then the live lists the archive does not know are
@@ -129,7 +121,7 @@ def rebuild_store(
     return report
 
 
-def purge(archive: Archive, store: ListStore) -> dict[str, int]:
+def purge(archive: ChangeArchive, store: ListStore) -> dict[str, int]:
     """Removes every list and every archived record."""
     removed = store.purge()
     archived = archive.count()
@@ -137,7 +129,7 @@ def purge(archive: Archive, store: ListStore) -> dict[str, int]:
     return {"itemsRemoved": removed, "recordsRemoved": archived}
 
 
-def stats(archive: Archive, store: ListStore) -> dict[str, int]:
+def stats(archive: ChangeArchive, store: ListStore) -> dict[str, int]:
     counts = {"titles": 0, "userLists": 0, "tombstones": 0}
     for stored in store.lists():
         if stored.value is None:

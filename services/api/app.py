@@ -12,7 +12,9 @@ from typing import Any
 from flask import Flask, Response, g, request
 from pydantic import BaseModel
 
+from services.api import console
 from services.api.auth import authenticate
+from services.api.conditional import conditional
 from services.api.deps import ApiDeps
 from services.api.errors import json_response, register_error_handlers
 from services.api.names import path_name
@@ -21,6 +23,7 @@ from services.api.raw_path import RawPathMiddleware
 from services.api.routes import ENDPOINTS, Endpoint
 from services.api.views import Reply
 from shared import logs, metrics
+from shared.clock import now_ms
 from shared.lists.limits import MAX_BODY_BYTES
 
 SECURITY_HEADERS = {
@@ -57,6 +60,7 @@ def create_app(deps: ApiDeps) -> Flask:
         methods=["GET"],
         provide_automatic_options=False,
     )
+    console.register(app)
     register_error_handlers(app)
     app.before_request(_start_clock)
     app.after_request(_secure)
@@ -72,7 +76,8 @@ def _handler(endpoint: Endpoint, deps: ApiDeps) -> Callable[..., Response]:
         elif endpoint.access == "read" and deps.reads_need_key:
             authenticate(deps.keys, request.headers.get("Authorization"))
         arguments.update({name: path_name(value, name) for name, value in segments.items()})
-        return _render(endpoint.view(deps, **arguments))
+        response = _render(endpoint.view(deps, **arguments))
+        return conditional(response, request.if_none_match) if endpoint.conditional else response
 
     return handle
 
@@ -117,7 +122,7 @@ def _measure(stage: str) -> Callable[[Response], Response]:
         )
         metrics.emit(
             metrics.request_metrics("api", stage, response.status_code, duration_ms, wait_ms),
-            int(time.time() * 1000),
+            now_ms(),
         )
         return response
 

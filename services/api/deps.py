@@ -1,40 +1,29 @@
-"""What the API needs from the outside world, as small protocols: the real connectors in
-AWS and in `listmgr up` (services/api/handler.py), fakes in unit tests."""
+"""What the API needs from the outside world, through the ports (ListStore, Stream,
+ChangeArchive): the real connectors in AWS and in `listmgr up` (services/api/handler.py), the
+in-memory ones in unit tests."""
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from services.api.auth import KeyRing
 from services.api.waiting import Waiter
+from shared.clock import now_ms
+from shared.lists.archive import ChangeArchive
 from shared.lists.store import ListStore
-from shared.stream.connectors.archive import ArchivedRecord
 from shared.stream.publish import PublishOptions, Stream
 
 Probe = Callable[[], None]
 """Returns when a dependency answers, raises when it does not."""
 
-
-class HistoryReads(Protocol):
-    def history(
-        self, title: str, limit: int, before: tuple[int, int] | None = None
-    ) -> list[ArchivedRecord]: ...
-
-
 API_PUBLISHING = PublishOptions(max_attempts=4, base_delay=0.05, max_delay=0.5)
 """A client is waiting: at most 0.7 s of backoff between four attempts, then a 503 to retry."""
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)
 class ApiDeps:
     store: ListStore
     stream: Stream
-    archive: HistoryReads
+    archive: ChangeArchive
     keys: KeyRing
     tags: Mapping[str, str | int]
     """The envelope tags of the events the API publishes (source, stage, region, functionname)."""

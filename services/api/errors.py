@@ -10,9 +10,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from shared import logs
 from shared.events.codec import dumps
+from shared.lists.archive import ArchiveUnavailable
 from shared.lists.store import StoreUnavailable
-from shared.stream.connectors.archive import ArchiveUnavailable
-from shared.stream.connectors.kinesis import StreamUnavailable
+from shared.stream.publish import StreamUnavailable
 
 
 class ApiError(Exception):

@@ -14,11 +14,11 @@ from services.api.auth import KeyRing
 from services.api.deps import ApiDeps, Probe
 from services.api.freshness import RecentOutcome, ReloadingKeyRing
 from shared import bootstrap, logs, tracing
+from shared.adapters.aws import secret_json
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.kinesis import KinesisStream
+from shared.adapters.sql_archive import Archive
 from shared.settings import Settings
-from shared.stream.connectors.archive import Archive
-from shared.stream.connectors.aws import secret_json
-from shared.stream.connectors.dynamodb import DynamoListStore
-from shared.stream.connectors.kinesis import KinesisStream
 
 logs.configure()
 tracing.trace_calls()

@@ -7,9 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.codec import loads
 from shared.events.envelope import AggregateEntity, EventId, UserListEntity
-from shared.events.submission import ListType, Name, Number
+from shared.events.submission import Name, Number
 from shared.lists import store as lists
-from shared.stream.connectors.archive import ArchivedRecord
+from shared.lists.archive import ArchivedRecord
+from shared.lists.user_list import ListType
 
 
 class _Answer(BaseModel):

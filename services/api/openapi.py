@@ -9,7 +9,8 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from services.api.models import ErrorBody
-from services.api.routes import Endpoint, Parameter
+from services.api.routes import IF_NONE_MATCH, Endpoint, Parameter
+from shared.events.envelope import EventId
 from shared.events.submission import Name
 
 VERSION = "1.0.0"
@@ -60,18 +61,32 @@ def _schemas(endpoints: tuple[Endpoint, ...]) -> dict[str, Any]:
     return definitions
 
 
+ETAG = {
+    "ETag": {
+        "description": "A strong tag of this body, for If-None-Match.",
+        "schema": {"type": "string"},
+    }
+}
+
+
 def _operation(endpoint: Endpoint, reads_need_key: bool) -> dict[str, Any]:
+    parameters = [*_path_parameters(endpoint.path), *map(_parameter, endpoint.parameters)]
+    responses = {
+        **{str(status): _answer(model.__name__, "OK") for status, model in endpoint.answers.items()},
+        **{
+            str(status): _answer("ErrorBody", ERROR_MEANINGS[status])
+            for status in _errors(endpoint, reads_need_key)
+        },
+    }
+    if endpoint.conditional:
+        parameters.append(_parameter(IF_NONE_MATCH))
+        responses["200"]["headers"] = ETAG
+        responses["304"] = {"description": "If-None-Match names the current ETag: no body", "headers": ETAG}
     operation: dict[str, Any] = {
         "operationId": endpoint.view.__name__,
         "summary": endpoint.summary,
-        "parameters": [*_path_parameters(endpoint.path), *map(_parameter, endpoint.parameters)],
-        "responses": {
-            **{str(status): _answer(model.__name__, "OK") for status, model in endpoint.answers.items()},
-            **{
-                str(status): _answer("ErrorBody", ERROR_MEANINGS[status])
-                for status in _errors(endpoint, reads_need_key)
-            },
-        },
+        "parameters": parameters,
+        "responses": responses,
     }
     if endpoint.body is not None:
         operation["requestBody"] = {"required": True, "content": _json(endpoint.body.__name__)}
@@ -99,7 +114,8 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": TypeAdapter(Name).json_schema(),
+            # What names.path_name holds each segment to: an event id is not a name.
+            "schema": TypeAdapter(EventId if name == "id" else Name).json_schema(),
             "description": f"The {name}, percent-encoded (twice behind an API Gateway HTTP API).",
         }
         for name in _PATH_NAME.findall(path)

@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from services.api.errors import ApiError
 from shared.events.codec import NotJson, dumps, loads
 from shared.events.submission import Name
-from shared.stream.connectors.archive import MAX_INTEGER
+from shared.lists.archive import MAX_INTEGER
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 1024
 _DIGITS = re.compile(r"[0-9]{1,6}")
 
@@ -68,11 +68,11 @@ def next_name(model: type[NameCursor], last: str | None) -> str | None:
 
 
 def page_limit(value: str | None) -> int:
-    """The `limit` query parameter: 1 to MAX_LIMIT, DEFAULT_LIMIT when absent."""
+    """The `limit` query parameter: 1 to MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE when absent."""
     if value is None:
-        return DEFAULT_LIMIT
-    if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= MAX_LIMIT:
-        raise ApiError(400, "invalid_limit", f"limit must be an integer from 1 to {MAX_LIMIT}")
+        return DEFAULT_PAGE_SIZE
+    if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= MAX_PAGE_SIZE:
+        raise ApiError(400, "invalid_limit", f"limit must be an integer from 1 to {MAX_PAGE_SIZE}")
     return int(value)
 
 

@@ -17,7 +17,7 @@ from services.api.models import (
     UsersPage,
     Written,
 )
-from services.api.pages import DEFAULT_LIMIT, MAX_LIMIT
+from services.api.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shared.events.envelope import AggregateEntity, UserListEntity
 from shared.events.submission import Submission
 
@@ -46,11 +46,17 @@ class Endpoint:
     body: type[BaseModel] | None = None
     parameters: tuple[Parameter, ...] = ()
 
+    @property
+    def conditional(self) -> bool:
+        """Answers with an ETag and honors If-None-Match (services/api/conditional.py): the
+        reads of lists, which a client may poll."""
+        return self.method == "GET" and self.access == "read"
+
 
 LIMIT = Parameter(
     "limit",
     "query",
-    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
     "How many items a page holds at most.",
 )
 CURSOR = Parameter(
@@ -75,6 +81,13 @@ PREFER = Parameter(
     "is ignored.",
 )
 PAGED = (LIMIT, CURSOR)
+IF_NONE_MATCH = Parameter(
+    "If-None-Match",
+    "header",
+    {"type": "string", "examples": ['"5d41402abc4b2a76b9719d911017c592"']},
+    "The `ETag` of the answer the client holds (or `*`): a 304 with no body if it is still current.",
+)
+"""Every conditional read takes it (Endpoint.conditional)."""
 
 ENDPOINTS = (
     Endpoint(

@@ -54,8 +54,7 @@ from shared.lists.changes import Change, Delete, Submit, fingerprint
 from shared.lists.dedup import Remembered
 from shared.lists.entities import aggregate_entity, user_list_entity
 from shared.lists.store import ListStore
-from shared.stream.connectors.kinesis import StreamUnavailable
-from shared.stream.publish import encode
+from shared.stream.publish import StreamUnavailable, encode
 from shared.stream.publish import publish as publish_records
 
 Body = BaseModel | Mapping[str, Any]

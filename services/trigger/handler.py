@@ -9,9 +9,9 @@ from typing import Any
 
 from services.trigger.rules import RULES
 from shared import bootstrap, logs, tracing
+from shared.adapters.kinesis import KinesisStream
 from shared.settings import Settings
 from shared.stream import observe
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.unit_of_work import UnitOfWork

@@ -7,11 +7,11 @@ list's events in order."""
 from collections.abc import Mapping
 from typing import Any
 
+from shared.adapters.dynamodb import list_image
 from shared.events.partition import partition_key
 from shared.lists.aggregate import Aggregate
 from shared.lists.entities import aggregate_entity, user_list_entity
 from shared.lists.user_list import UserList
-from shared.stream.connectors.dynamodb import list_image
 from shared.stream.flavors.crud import CrudRule, View
 
 

@@ -9,8 +9,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from shared.events.submission import ListRef, ListType, Name, Number, Submission
+from shared.events.submission import ListRef, Name, Number, Submission
 from shared.events.types import AGGREGATE_TYPES, DELETE_SUBMITTED, FAULT, UPDATE_SUBMITTED, USER_LIST_TYPES
+from shared.lists.user_list import ListType
 
 # The type names are re-exported: they live apart from the models, for modules without pydantic.
 __all__ = [

@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +17,7 @@ from pydantic import (
 
 from shared.lists import numbers
 from shared.lists.limits import MAX_ENTRIES_PER_SUBMISSION, MAX_NAME_LENGTH
+from shared.lists.user_list import ListType
 
 NAME_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]+$"
 
@@ -76,8 +77,6 @@ Number = Annotated[
 ]
 """A finite number DynamoDB can store exactly: at most 38 significant digits within
 1E-130..1E+126, and a whole number at most 38 digits."""
-
-ListType = Literal["tally", "rank"]
 
 
 class ListRef(BaseModel):

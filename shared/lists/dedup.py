@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 HOUR_MS = 3_600_000
-MAX_REASON_CHARS = 512
+MAX_REMEMBERED_REASON_CHARS = 512
 """A rejection's reason is kept whole up to this length, so what an id costs to remember stays
 small and bounded whatever a producer sends."""
 
@@ -40,6 +40,6 @@ class Remembered:
 
 
 def remembered(status: Status, reason: str, now_ms: int, fingerprint: str = "") -> Remembered:
-    if len(reason) > MAX_REASON_CHARS:
-        reason = reason[: MAX_REASON_CHARS - 1] + "…"
+    if len(reason) > MAX_REMEMBERED_REASON_CHARS:
+        reason = reason[: MAX_REMEMBERED_REASON_CHARS - 1] + "…"
     return Remembered(status, reason, now_ms, fingerprint)

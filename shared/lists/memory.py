@@ -1,10 +1,15 @@
-"""A list store in memory, with the same contract as the DynamoDB one: a write whose expected
-version is gone is refused, reads see only live lists, pages follow the titles' and users' order.
-It serves unit tests, benchmarks of the pure core and anything that needs a store without AWS."""
+"""The list store and the archive in memory, with the same contracts as the DynamoDB store and the
+SQL archive (tests/integration/test_list_store.py and test_archive.py run the same tests on each).
+The store: a write whose expected version is gone is refused, reads see only live lists, pages
+follow the titles' and users' order. The archive: one row per (title, user, id), read back in the
+order its rows were applied. They serve unit tests, benchmarks of the pure core and anything that
+needs a store or an archive without AWS or a database."""
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 
 from shared.lists.aggregate import Aggregate
+from shared.lists.archive import ArchivedRecord, ArchiveKey
 from shared.lists.coalesce import Slot, TitleState, Write
 from shared.lists.dedup import Remembered
 from shared.lists.store import CommitResult, StoredList, TitleSummary, UserSummary, Wanted
@@ -18,7 +23,6 @@ class MemoryListStore:
         self.slots: dict[tuple[str, str], Slot] = {}
         self.decided: dict[tuple[str, str, str], Remembered] = {}
         """(title, user, event id) -> the change's outcome."""
-        self.transactions = 0
 
     def load(self, wanted: Wanted) -> dict[str, TitleState]:
         states = {}
@@ -42,7 +46,6 @@ class MemoryListStore:
         result = CommitResult()
         for title, title_writes in writes.items():
             for write in title_writes:
-                self.transactions += 1
                 if self.aggregates.get(title, (None, 0))[1] != write.expected_version:
                     result.stale.add(title)
                     break
@@ -117,3 +120,38 @@ class MemoryListStore:
         self.slots.clear()
         self.decided.clear()
         return removed
+
+
+class MemoryArchive:
+    def __init__(self) -> None:
+        self.rows: dict[ArchiveKey, ArchivedRecord] = {}
+
+    def record(self, rows: Sequence[ArchivedRecord]) -> None:
+        for row in rows:
+            kept = self.rows.get(row.key)
+            self.rows[row.key] = (
+                row if kept is None else replace(kept, version=row.version, position=row.position)
+            )
+
+    def forget(self, keys: Sequence[ArchiveKey]) -> None:
+        for key in keys:
+            self.rows.pop(key, None)
+
+    def history(self, title: str, limit: int, before: tuple[int, int] | None = None) -> list[ArchivedRecord]:
+        newest_first = sorted(
+            (row for row in self.rows.values() if row.title == title),
+            key=lambda row: (row.version, row.position),
+            reverse=True,
+        )
+        return [row for row in newest_first if before is None or (row.version, row.position) < before][:limit]
+
+    def in_order(self) -> Iterator[ArchivedRecord]:
+        return iter(
+            sorted(self.rows.values(), key=lambda r: (r.title, r.version, r.position, r.user_name, r.id))
+        )
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def purge(self) -> None:
+        self.rows.clear()

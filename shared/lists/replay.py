@@ -3,8 +3,9 @@ they were applied (aggregate version, then position), give back exactly the live
 
 The archive holds only applied changes, so deciding them again in that order applies every one
 of them and leaves the same fences. The ids archived within the dedup window are remembered as
-applied in the rebuilt title, as the live table remembers them, so a record redelivered after a
-rebuild is still recognized.
+applied in the rebuilt title, as the live table remembers them, with the fingerprint of what
+each asked for: a record redelivered after a rebuild is still recognized, and an
+Idempotency-Key reused for another body is still refused.
 """
 
 from collections.abc import Iterable, Iterator
@@ -71,8 +72,7 @@ def _fold(title: str, changes: Iterable[ArchivedChange], now_ms: int, dedup: Ded
         rebuilt.slots[change.user] = slot
         rebuilt.version = max(rebuilt.version, archived.version)
         if archived.archived_at >= remembered_since:
-            # With what the change asked for, as the listener remembered it: an Idempotency-Key
-            # reused for another body after a rebuild is still told from a retry.
-            decision = Remembered("applied", "", archived.archived_at, fingerprint(change))
-            rebuilt.decided[(change.user, change.event_id)] = decision
+            rebuilt.decided[(change.user, change.event_id)] = Remembered(
+                "applied", "", archived.archived_at, fingerprint(change)
+            )
     return rebuilt

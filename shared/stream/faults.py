@@ -7,11 +7,11 @@ from the record's position and eventID (`fault_id`), so a record that faults aga
 publishes the same event, which subscribers drop as a duplicate, and two records never share one.
 """
 
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from shared.clock import now_ms
 from shared.events.codec import dumps
 from shared.events.types import FAULT
 from shared.stream.decoders import arrival_ms
@@ -22,16 +22,12 @@ from shared.stream.unit_of_work import UnitOfWork
 FAULT_IDS = uuid.UUID("3f0b3c55-1d6a-4c0e-9a51-6f6c2b7a9e10")
 """The UUIDv5 namespace of fault event ids."""
 _ENVELOPE_ALLOWANCE = 64 * 1024
-MAX_REASON_CHARS = 4096
+MAX_FAULT_REASON_CHARS = 4096
 """A reason quotes what it found wrong, which may be as large as the record (a 1 MiB key is in
 the location of its schema violation): cut there, the fault event always fits the envelope
 allowance and Kinesis's 1 MiB, where a fault event too large to publish would fail its record on
 every retry and block its shard."""
 MAX_ID_CHARS = 256
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def faulty(map_unit: Callable[[UnitOfWork], UnitOfWork]) -> Callable[[UnitOfWork], UnitOfWork]:
@@ -59,8 +55,8 @@ def fault_event(
     data = kinesis.get("data")
     data = data if isinstance(data, str) else ""
     reason = _publishable(unit.fault or "unknown")
-    if len(reason) > MAX_REASON_CHARS:
-        reason = reason[: MAX_REASON_CHARS - 1] + "…"
+    if len(reason) > MAX_FAULT_REASON_CHARS:
+        reason = reason[: MAX_FAULT_REASON_CHARS - 1] + "…"
     if len(data) > MAX_RECORD_BYTES - _ENVELOPE_ALLOWANCE:
         reason += (
             " (data left out: too large to publish again; read it from the stream at this sequence number)"

@@ -10,14 +10,45 @@ A handler that raises reports with `report_raised` before it re-raises: the whol
 failed, so the failed-records alarm sees a crashing function too.
 """
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from shared import logs, metrics
 from shared.stream.batch import batch_response, first_failed
 from shared.stream.unit_of_work import UnitOfWork
+
+ARRIVAL_FIELDS = (("kinesis", "approximateArrivalTimestamp"), ("dynamodb", "ApproximateCreationDateTime"))
+
+
+def arrival_ms(record: Mapping[str, Any]) -> float | None:
+    """When a Lambda stream record reached its stream: Kinesis' approximateArrivalTimestamp or
+    DynamoDB Streams' ApproximateCreationDateTime (both epoch seconds), in ms; None if unreadable."""
+    for part, name in ARRIVAL_FIELDS:
+        section = record.get(part)
+        value = section.get(name) if isinstance(section, Mapping) else None
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            seconds = float(value)
+            if math.isfinite(seconds):
+                return seconds * 1000
+    return None
+
+
+def iterator_age_ms(units: Sequence[UnitOfWork], received_ms: float) -> float | None:
+    """Lambda's IteratorAge: from when the batch's last record reached the stream to when the
+    function received the batch. None for a batch with no readable arrival time."""
+    arrivals = [arrival for unit in units if (arrival := arrival_ms(unit.record)) is not None]
+    return max(0.0, round(received_ms - arrivals[-1])) if arrivals else None
+
+
+def published_count(units: Sequence[UnitOfWork], publishes: str) -> int:
+    """Events published for the batch: units with `publishes` set (`published` for the trigger's
+    events, `fault` for the listener's fault events) before the first failed unit, from which
+    on everything is retried and counted again."""
+    return sum(1 for unit in units[: first_failed(units)] if getattr(unit, publishes) is not None)
 
 
 def batch_context(units: Sequence[UnitOfWork]) -> dict[str, Any]:
@@ -80,7 +111,7 @@ def report_batch(
         ms=round(duration_ms, 1),
     )
     metric_set = metrics.batch_metrics(
-        name, stage, outcomes, published, duration_ms, metrics.iterator_age_ms(units, received_ms)
+        name, stage, outcomes, published, duration_ms, iterator_age_ms(units, received_ms)
     )
     return metrics.emit([metric_set], round(received_ms))
 
@@ -93,7 +124,7 @@ def report_raised(
     logs.error(f"{name} batch raised; the whole batch is retried", exc_info=True)
     outcomes = {"records": len(units), "failed": len(units)}
     metric_set = metrics.batch_metrics(
-        name, stage, outcomes, 0, duration_ms, metrics.iterator_age_ms(units, received_ms)
+        name, stage, outcomes, 0, duration_ms, iterator_age_ms(units, received_ms)
     )
     return metrics.emit([metric_set], round(received_ms))
 
@@ -147,7 +178,7 @@ def run_batch(
             stage,
             done,
             settled_outcomes(observed.summary, done),
-            metrics.published_count(done, observed.published),
+            published_count(done, observed.published),
             (time.perf_counter() - started) * 1000,
             received_ms,
             response,

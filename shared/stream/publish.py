@@ -17,15 +17,28 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shared.events.codec import dumps
-from shared.stream.connectors.kinesis import StreamUnavailable
 
 MAX_RECORDS_PER_CALL = 500
 MAX_BYTES_PER_CALL = 5 * 1024 * 1024
 MAX_RECORD_BYTES = 1024 * 1024
+"""Kinesis's limits on PutRecords: records a call, bytes a call and bytes a record (data and
+partition key counted together)."""
+
+
+class StreamUnavailable(RuntimeError):
+    """The stream could not take the records (after the SDK's own retries): retry later."""
 
 
 class Stream(Protocol):
-    def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]: ...
+    """The event stream: the port the API, the trigger and the listener's faults publish through
+    (Kinesis in AWS and locally, memory in unit tests)."""
+
+    def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]:
+        """Puts (partition key, data) records in one call, each after the earlier ones of its
+        key; per record, None if it was stored or the error code it was refused with (a
+        throttled shard refuses some records of a call). A call over MAX_RECORDS_PER_CALL,
+        MAX_BYTES_PER_CALL or MAX_RECORD_BYTES stores nothing and raises StreamUnavailable."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from listmgr import config as configuration
+from listmgr.runtime import config as configuration
 from tests.support.aws import ROOT
 from tests.support.packaging import OSLS, REQUIRED_PARAMS, STAGE, Packaged, offline_environment, osls
 

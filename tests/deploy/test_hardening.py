@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from artifact.compile_bytecode import find_python
+from shared.adapters.aws import worst_case_seconds
 from shared.settings import Settings
-from shared.stream.connectors.aws import worst_case_seconds
 from tests.support.aws import ROOT
 from tests.support.grants import FUNCTIONS
 from tests.support.packaging import Packaged, osls, resources_of_type

@@ -1,15 +1,15 @@
 """What deploys and what `listmgr up` runs come from one serverless.yml: osls's reading of it
-(`osls print`, the template of `osls package`) and the local stack's (listmgr.config,
-listmgr.mappings.sources, listmgr.resources) must agree on the resources and on every option of the
-event source mappings."""
+(`osls print`, the template of `osls package`) and the local stack's (listmgr.runtime.config,
+listmgr.runtime.mappings.sources, listmgr.runtime.resources) must agree on the resources and on
+every option of the event source mappings."""
 
 import json
 from typing import Any
 
-from listmgr import config as configuration
-from listmgr.functions import functions_of
-from listmgr.mappings.sources import StreamSource, sources_of
-from listmgr.resources import LOCAL_TYPES
+from listmgr.runtime import config as configuration
+from listmgr.runtime.functions import functions_of
+from listmgr.runtime.mappings.sources import StreamSource, sources_of
+from listmgr.runtime.resources import LOCAL_TYPES
 from services.api.auth import KeyRing
 from tests.support.aws import ROOT, Deployed
 from tests.support.packaging import STAGE, Packaged, resources_of_type

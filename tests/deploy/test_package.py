@@ -34,6 +34,13 @@ def test_the_artifact_holds_every_handler_bytecode_and_no_tests_tools_or_caches(
     assert [name for name in names if unwanted.search(name) and not bytecode.search(name)] == []
 
 
+def test_the_artifact_holds_the_consoles_files_which_the_api_serves_at_ui(packaged: Packaged) -> None:
+    static = ROOT / "services" / "api" / "console" / "static"
+    expected = {f"services/api/console/static/{path.name}" for path in static.iterdir()}
+    assert "services/api/console/static/index.html" in expected
+    assert expected <= set(packaged.names())
+
+
 def test_the_artifact_holds_the_pinned_dependencies_and_no_others(packaged: Packaged) -> None:
     pinned = dict(
         line.split("==")

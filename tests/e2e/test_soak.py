@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 
 from bench.workload import submissions
-from listmgr.commands import aws_client
+from listmgr.cli.commands import aws_client
 from services.admin import operations
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.sql_archive import Archive, open_archive
 from shared.events.codec import dumps
-from shared.stream.connectors.archive import Archive, open_archive
-from shared.stream.connectors.dynamodb import DynamoListStore
 from tests.model import fold, observed
 from tests.support.stack import RunningStack, start_stack, wait_for
 

@@ -12,27 +12,28 @@ run follows from its seed alone, and fails the way the real connector does:
 - the stream: PutRecords refused whole (StreamUnavailable, as the Kinesis connector raises on a
   throttled call) or in part (per-record ProvisionedThroughputExceededException/InternalFailure).
 
-Each wrapper is typed against its port (ListStore, ArchiveLog, Stream), so mypy checks that it
-can stand wherever the real connector does.
+ThrottledStream refuses records at positions a test picks instead, for tests that need one failure
+in one place. Each wrapper is typed against its port (ListStore, ChangeArchive, Stream), so mypy
+checks that it can stand wherever the real connector does, over the real connector or the
+in-memory one alike.
 """
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from shared.adapters.dynamodb.table import TableUnavailable
 from shared.lists.aggregate import Aggregate
+from shared.lists.archive import ArchivedRecord, ArchiveKey, ArchiveUnavailable, ChangeArchive
 from shared.lists.coalesce import TitleState, Write
 from shared.lists.dedup import Remembered
 from shared.lists.store import CommitResult, ListStore, StoredList, TitleSummary, UserSummary, Wanted
 from shared.lists.user_list import UserList
-from shared.stream.connectors.archive import ArchivedRecord, ArchiveUnavailable
-from shared.stream.connectors.dynamodb.table import TableUnavailable
-from shared.stream.connectors.kinesis import StreamUnavailable
-from shared.stream.flavors.materialize import ArchiveLog
-from shared.stream.publish import Stream
+from shared.stream.publish import Stream, StreamUnavailable
 
-RECORD_ERRORS = ("ProvisionedThroughputExceededException", "InternalFailure")
+THROTTLED = "ProvisionedThroughputExceededException"
+RECORD_ERRORS = (THROTTLED, "InternalFailure")
 
 
 @dataclass
@@ -131,12 +132,38 @@ class FaultyStore:
         return self.inner.purge()
 
 
-class FaultyArchive:
-    """An ArchiveLog that fails as the database does: before the statement, after it (the rows
-    are written, the acknowledgement is lost), or with the connection closed under it."""
+class ArchiveWrapper:
+    """A ChangeArchive that passes every call on to the one it wraps: the base of wrappers that
+    break its writes (its reads are not under test: the checks read through them)."""
 
-    def __init__(self, inner: ArchiveLog, faults: Faults, close: Callable[[], None] | None = None) -> None:
+    def __init__(self, inner: ChangeArchive) -> None:
         self.inner = inner
+
+    def record(self, rows: Sequence[ArchivedRecord]) -> None:
+        self.inner.record(rows)
+
+    def forget(self, keys: Sequence[ArchiveKey]) -> None:
+        self.inner.forget(keys)
+
+    def history(self, title: str, limit: int, before: tuple[int, int] | None = None) -> list[ArchivedRecord]:
+        return self.inner.history(title, limit, before)
+
+    def in_order(self) -> Iterator[ArchivedRecord]:
+        return self.inner.in_order()
+
+    def count(self) -> int:
+        return self.inner.count()
+
+    def purge(self) -> None:
+        self.inner.purge()
+
+
+class FaultyArchive(ArchiveWrapper):
+    """A ChangeArchive whose writes fail as the database does: before the statement, after it
+    (the rows are written, the acknowledgement is lost), or with the connection closed under it."""
+
+    def __init__(self, inner: ChangeArchive, faults: Faults, close: Callable[[], None] | None = None) -> None:
+        super().__init__(inner)
         self.faults = faults
         self.close = close
         """Closes the real archive's connection under it, as a server restart or wait_timeout
@@ -145,7 +172,7 @@ class FaultyArchive:
     def record(self, rows: Sequence[ArchivedRecord]) -> None:
         self._guarded("record", lambda: self.inner.record(rows))
 
-    def forget(self, keys: Sequence[tuple[str, str, str]]) -> None:
+    def forget(self, keys: Sequence[ArchiveKey]) -> None:
         self._guarded("forget", lambda: self.inner.forget(keys))
 
     def _guarded(self, operation: str, call: Callable[[], None]) -> None:
@@ -179,3 +206,25 @@ class FaultyStream:
             self.faults.pick(RECORD_ERRORS) if index in refused else next(stored)
             for index in range(len(records))
         ]
+
+
+class ThrottledStream:
+    """A Stream whose shard is throttled at the positions given: the records offered there
+    (counted over every record ever offered, from 0) are refused, the others go on to the stream
+    it wraps. Keeps every call as it was offered."""
+
+    def __init__(self, inner: Stream, refuse: Collection[int] = ()) -> None:
+        self.inner = inner
+        self.refuse = refuse
+        self.calls: list[list[tuple[str, bytes]]] = []
+
+    @property
+    def offered(self) -> int:
+        return sum(len(call) for call in self.calls)
+
+    def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]:
+        positions = range(self.offered, self.offered + len(records))
+        self.calls.append(list(records))
+        passed = [record for record, at in zip(records, positions, strict=True) if at not in self.refuse]
+        stored = iter(self.inner.put_records(passed) if passed else [])
+        return [THROTTLED if at in self.refuse else next(stored) for at in positions]

@@ -39,18 +39,19 @@ from hypothesis import Phase
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from services.admin.operations import ArchivedRows, verify
+from services.admin.operations import verify
 from services.listener.rules import RULES
 from shared.events.codec import dumps, loads
 from shared.events.envelope import FAULT
 from shared.events.testing import kinesis_record
+from shared.lists.archive import ChangeArchive
 from shared.lists.dedup import DedupSettings
 from shared.lists.entities import aggregate_entity
 from shared.lists.store import ListStore
 from shared.stream.batch import batch_response
 from shared.stream.decoders import kinesis_unit
 from shared.stream.faults import fault_id, publish_faults
-from shared.stream.flavors.materialize import ArchiveLog, MaterializeOptions, materialize
+from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.pipeline import Step, pipeline
 from shared.stream.publish import PublishOptions, Stream
 from tests.faults.layer import Faults, FaultyArchive, FaultyStore, FaultyStream
@@ -150,11 +151,7 @@ class Ports:
     """The store, archive and stream a run uses, and how to read back what they hold."""
 
     store: ListStore
-    archive: ArchiveLog
-    rows: ArchivedRows
-    """The same archive, read for verify."""
-    archived: Callable[[], dict[tuple[str, str, str], Any]]
-    """(title, user, id) -> the archived row, every row."""
+    archive: ChangeArchive
     stream: Stream
     published: Callable[[], list[dict[str, Any]]]
     """The fault events this run put on the stream."""
@@ -531,7 +528,7 @@ class ListenerMachine(RuleBasedStateMachine):
                 ranking = sorted(sums, key=lambda k: (Fraction(sums[k]) / counts[k], -counts[k], k))
                 assert aggregate_entity(aggregate)["ranking"] == ranking, title
         # Every change has one outcome; the archive holds exactly the applied ones, once each.
-        archived = self.wired.archived()
+        archived = {row.key: row for row in self.wired.archive.in_order()}
         applied = set()
         for ref, sent in effective.items():
             assert sent.change is not None
@@ -580,7 +577,7 @@ class ListenerMachine(RuleBasedStateMachine):
         for event_id, phrase in expected_faults.items():
             assert phrase in published[event_id], (phrase, published[event_id])
         # Nothing is lost: the archive rebuilds the live store exactly.
-        assert verify(self.wired.rows, store, ARRIVAL_MS, DEDUP) == []
+        assert verify(self.wired.archive, store, ARRIVAL_MS, DEDUP) == []
 
     def _count(self, figures: Figures) -> None:
         sent = [s for lane in self.lanes for s in lane]

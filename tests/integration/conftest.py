@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.stream.connectors.archive import Archive
-from shared.stream.connectors.dynamodb import DynamoListStore
-from shared.stream.connectors.kinesis import KinesisStream
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.kinesis import KinesisStream
+from shared.adapters.sql_archive import Archive
 from tests.support.aws import Deployed
 from tests.support.harness import Harness
 

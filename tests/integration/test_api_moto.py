@@ -19,9 +19,10 @@ from services.api.app import create_app
 from services.api.auth import hash_key
 from services.api.deps import ApiDeps
 from services.api.testing import http_api_event
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.sql_archive import SQLITE, Archive, open_archive
 from shared.events.testing import kinesis_event
-from shared.stream.connectors.archive import SQLITE, Archive, ArchiveUnavailable, open_archive
-from shared.stream.connectors.dynamodb import DynamoListStore
+from shared.lists.archive import ArchiveUnavailable
 from tests.api_fakes import ADMIN_KEY, BILL_KEY, KEYS, TAGS, bearer
 from tests.samples import archived_tally
 from tests.support.aws import Deployed

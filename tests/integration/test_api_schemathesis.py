@@ -18,9 +18,9 @@ from services.api import handler
 from services.api.app import create_app
 from services.api.deps import ApiDeps
 from services.api.routes import ENDPOINTS, Endpoint
-from shared.stream.connectors.archive import open_archive
-from shared.stream.connectors.dynamodb import DynamoListStore
-from shared.stream.connectors.kinesis import KinesisStream
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.kinesis import KinesisStream
+from shared.adapters.sql_archive import open_archive
 from tests.api_fakes import ADMIN_KEY, KEYS, TAGS, bearer, instant_waiter
 from tests.support.aws import Deployed, free_port
 

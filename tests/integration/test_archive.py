@@ -1,5 +1,7 @@
-"""The archive on SQLite and on the machine's MariaDB: one row per (title, user, id), names compared
-as exact bytes, ordered history, and upgrades of archives written by earlier schemas."""
+"""The archive's contract, held by every implementation of the port (memory, SQLite and the
+machine's MariaDB, the same tests against each): one row per (title, user, id), names compared
+exactly, ordered history. Then the SQL archive's own business: migrations, upgrades of archives
+written by earlier schemas, and what it does when its database fails."""
 
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -11,16 +13,12 @@ from urllib.parse import urlsplit
 import pymysql
 import pytest
 
-from listmgr import cli
-from shared.stream.connectors.archive import (
-    COLUMNS,
-    MAX_INTEGER,
-    Archive,
-    ArchivedRecord,
-    ArchiveUnavailable,
-    open_archive,
-)
+from listmgr.cli import main as cli
+from shared.adapters.sql_archive import COLUMNS, Archive, open_archive
+from shared.lists.archive import MAX_INTEGER, ArchivedRecord, ArchiveUnavailable, ChangeArchive
 
+EVERY_ARCHIVE = pytest.mark.parametrize("archive", ["memory", "sqlite", "mysql"], indirect=True)
+"""The port's contract tests run on each of its implementations."""
 KEY_BY_LIST = "key rows by (title, user_name, id), names as exact bytes"
 """How migrate() names the upgrade to the (title, user_name, id) key."""
 
@@ -48,7 +46,8 @@ def test_migrations_are_idempotent(archive: Archive) -> None:
     assert archive.migrate() == []
 
 
-def test_a_record_archived_twice_is_one_row_at_its_latest_position(archive: Archive) -> None:
+@EVERY_ARCHIVE
+def test_a_record_archived_twice_is_one_row_at_its_latest_position(archive: ChangeArchive) -> None:
     archive.record([row("a", 1), row("b", 1, 1)])
     archive.record([replace(row("a", 1), version=3, position=2, entries='{"xp":9}')])
     assert archive.count() == 2
@@ -56,7 +55,8 @@ def test_a_record_archived_twice_is_one_row_at_its_latest_position(archive: Arch
     assert (a.version, a.position, a.entries) == (3, 2, '{"xp":0.1}')
 
 
-def test_history_is_newest_first_and_pages_by_version_and_position(archive: Archive) -> None:
+@EVERY_ARCHIVE
+def test_history_is_newest_first_and_pages_by_version_and_position(archive: ChangeArchive) -> None:
     archive.record([row(f"id{v}{p}", v, p) for v in (1, 2, 3) for p in (0, 1)] + [row("other", 9, title="x")])
     first = archive.history("stats / 🎬", limit=4)
     assert [r.id for r in first] == ["id31", "id30", "id21", "id20"]
@@ -64,20 +64,23 @@ def test_history_is_newest_first_and_pages_by_version_and_position(archive: Arch
     assert [r.id for r in rest] == ["id11", "id10"]
 
 
-def test_in_order_is_title_by_title_in_apply_order(archive: Archive) -> None:
+@EVERY_ARCHIVE
+def test_in_order_is_title_by_title_in_apply_order(archive: ChangeArchive) -> None:
     archive.record(
         [row("late", 2, 0, "b"), row("early", 1, 1, "b"), row("first", 1, 0, "b"), row("z", 5, 0, "a")]
     )
     assert [r.id for r in archive.in_order()] == ["z", "first", "early", "late"]
 
 
-def test_forget_removes_rows(archive: Archive) -> None:
+@EVERY_ARCHIVE
+def test_forget_removes_rows(archive: ChangeArchive) -> None:
     archive.record([row("a", 1), row("b", 2)])
     archive.forget([("stats / 🎬", "bill", "a"), ("stats / 🎬", "bill", "missing")])
     assert [r.id for r in archive.in_order()] == ["b"]
 
 
-def test_titles_compare_exactly(archive: Archive) -> None:
+@EVERY_ARCHIVE
+def test_titles_compare_exactly(archive: ChangeArchive) -> None:
     archive.record(
         [row("upper", 1, title="Stats"), row("lower", 1, title="stats"), row("accent", 1, title="stäts")]
     )
@@ -111,7 +114,8 @@ def listed(title: str, user: str, event_id: str, version: int, position: int = 0
     return replace(row(event_id, version, position, title), user_name=user)
 
 
-def test_one_id_sent_for_two_user_lists_is_a_row_of_each(archive: Archive) -> None:
+@EVERY_ARCHIVE
+def test_one_id_sent_for_two_user_lists_is_a_row_of_each(archive: ChangeArchive) -> None:
     archive.record(
         [listed("stats", "alice", "K1", 1), listed("stats", "bob", "K1", 2), listed("xp", "alice", "K1", 1)]
     )
@@ -140,9 +144,10 @@ LOOKALIKES = [
 ]
 
 
+@EVERY_ARCHIVE
 @pytest.mark.parametrize(("one", "other"), LOOKALIKES)
 def test_names_differing_only_in_spaces_case_or_normalization_are_different(
-    archive: Archive, one: str, other: str
+    archive: ChangeArchive, one: str, other: str
 ) -> None:
     archive.record(
         [
@@ -182,9 +187,42 @@ def test_names_differing_only_in_spaces_case_or_normalization_are_different(
     }
 
 
-def test_history_accepts_the_largest_position_a_cursor_may_give(archive: Archive) -> None:
+@EVERY_ARCHIVE
+def test_history_accepts_the_largest_position_a_cursor_may_give(archive: ChangeArchive) -> None:
     archive.record([replace(row("a", 1), version=MAX_INTEGER, position=MAX_INTEGER), row("b", 1)])
     assert [r.id for r in archive.history("stats / 🎬", 10, before=(MAX_INTEGER, MAX_INTEGER))] == ["b"]
+
+
+@EVERY_ARCHIVE
+def test_an_empty_archive_reads_empty_and_empty_writes_change_nothing(archive: ChangeArchive) -> None:
+    archive.record([])
+    archive.forget([])
+    assert archive.count() == 0 and list(archive.in_order()) == [] and archive.history("stats", 10) == []
+    archive.record([row("a", 1)])
+    archive.forget([])
+    archive.record([])
+    assert [r.id for r in archive.in_order()] == ["a"]
+
+
+@EVERY_ARCHIVE
+def test_history_is_limited_and_a_cursor_past_the_oldest_row_reads_nothing(archive: ChangeArchive) -> None:
+    archive.record([row("a", 1), row("b", 2), row("c", 2, 1)])
+    assert [r.id for r in archive.history("stats / 🎬", 1)] == ["c"]
+    assert [r.id for r in archive.history("stats / 🎬", 10, before=(2, 1))] == ["b", "a"]
+    assert [r.id for r in archive.history("stats / 🎬", 10, before=(2, 0))] == ["a"]
+    assert archive.history("stats / 🎬", 10, before=(1, 0)) == []
+    assert archive.history("stats / 🎬 ", 10) == []
+
+
+@EVERY_ARCHIVE
+def test_rows_read_back_whole_and_purge_removes_every_one(archive: ChangeArchive) -> None:
+    deleted = replace(row("d", 2, 1), event_type="list-delete-submitted", list_type=None, entries=None)
+    rows = [row("a", 1), replace(row("b", 1, 1), shard_id=None, sequence_number=None, partition_key=None)]
+    archive.record([*rows, deleted])
+    assert list(archive.in_order()) == [*rows, deleted]
+    assert archive.history("stats / 🎬", 10) == [deleted, rows[1], rows[0]]
+    archive.purge()
+    assert archive.count() == 0 and list(archive.in_order()) == []
 
 
 # -- upgrades -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ NAMES = [
     "listener_write_units_per_1000_vs_powertools",
     "listener_records_per_s_vs_sample",
     "listener_records_per_s_vs_powertools",
+    "listener_read_units_per_1000",
     "listener_cpu_us_per_record",
 ]
 NO_BASELINE = [
@@ -32,7 +33,10 @@ OTHERS = [
     "cold_start_ms_listener_vs_boto3",
     "cold_start_ms_trigger_vs_boto3",
     "cold_start_ms_api_vs_boto3",
+    "listener_write_units_per_1000_hot_list",
+    "listener_read_units_per_1000_hot_list",
     "listener_write_units_per_record_steady",
+    "listener_read_units_per_record_steady",
 ]
 
 

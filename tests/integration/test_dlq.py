@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from listmgr import cli
+from listmgr.cli import main as cli
 from services.admin.failed_batches import FailedBatch, failed_batch, fetch
 from services.admin.handler import failure_queue_action, failure_target
 from services.admin.redrive import FailureQueue, Invoked, lambda_invoke, redrive_queue
+from shared.adapters.sql_archive import Archive, open_archive
 from shared.settings import Settings
-from shared.stream.connectors.archive import Archive, open_archive
 from shared.stream.decoders import from_dynamodb
 from tests.samples import WORKED_EXAMPLE
 from tests.support.aws import Aws, Deployed

@@ -15,7 +15,7 @@ import h2.settings
 import pytest
 from hyperframe.frame import GoAwayFrame
 
-from listmgr import moto_server
+from listmgr.endpoint import moto_server
 from tests.support.aws import Aws, free_port
 
 # moto routes a request to a service by the credential scope of its (unchecked) signature.

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from listmgr.fan_out import NOT_SERVED
+from listmgr.endpoint.fan_out import NOT_SERVED
 from tests.support.aws import ROOT, Aws
 
 CLIENTS = Path(__file__).resolve().parent / "clients"

@@ -1,5 +1,5 @@
 """The local endpoint's Kinesis under concurrent writers: every acknowledged record is on the
-stream, once (listmgr/moto_server.py says what moto does without the lock)."""
+stream, once (listmgr/endpoint/moto_server.py says what moto does without the lock)."""
 
 import threading
 import uuid

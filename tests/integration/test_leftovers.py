@@ -6,10 +6,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from listmgr import leftovers
-from listmgr.functions import LocalFunction
-from listmgr.mappings.mapping import EventSourceMapping
-from listmgr.mappings.sources import StreamSource
+from listmgr.runtime import leftovers
+from listmgr.runtime.functions import LocalFunction
+from listmgr.runtime.mappings.mapping import EventSourceMapping
+from listmgr.runtime.mappings.sources import StreamSource
 from shared.events.codec import dumps, loads
 from tests.support.aws import ROOT, Aws
 

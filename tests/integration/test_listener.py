@@ -10,11 +10,11 @@ from bench.meter import DynamoMeter
 from bench.sample_listener import SampleListener
 from bench.workload import submissions
 from services.listener.handler import listener
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.kinesis import KinesisStream
+from shared.adapters.sql_archive import open_archive
 from shared.events.testing import kinesis_event, kinesis_record
 from shared.stream.batch import batch_response
-from shared.stream.connectors.archive import open_archive
-from shared.stream.connectors.dynamodb import DynamoListStore
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
 from tests.samples import RERANK, WORKED_EXAMPLE, deletion

@@ -15,8 +15,7 @@ LISTMGR_OUTAGE_RECORDS sets the records per scenario (`make soak` runs more).
 import os
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,16 +23,14 @@ import pymysql
 import pytest
 
 from bench.workload import submissions
-from listmgr import config as configuration
+from listmgr.runtime import config as configuration
 from services.admin import operations
+from shared.adapters.sql_archive import MYSQL_TIMEOUTS, Archive, open_archive
+from shared.clock import now_ms
 from shared.events.testing import kinesis_event
+from shared.lists.archive import ArchivedRecord, ArchiveUnavailable
 from shared.lists.dedup import DedupSettings
-from shared.stream.connectors.archive import (
-    MYSQL_TIMEOUTS,
-    Archive,
-    ArchiveUnavailable,
-    open_archive,
-)
+from tests.faults.layer import ArchiveWrapper
 from tests.model import fold, observed
 from tests.proxy import FaultProxy, Mode
 from tests.samples import archived_tally
@@ -84,23 +81,21 @@ def assert_exactly_once(
     # applied, so the archive is exactly one row per record, and no other.
     assert len(rows) == len(documents)
     assert {row.id for row in rows} == ids
-    assert operations.verify(archive, harness.store, int(time.time() * 1000), DedupSettings()) == []
+    assert operations.verify(archive, harness.store, now_ms(), DedupSettings()) == []
 
 
-@dataclass
-class KillMidInsert:
+class KillMidInsert(ArchiveWrapper):
     """The archive, except that the record() calls numbered in `kill_on` have their connection
     killed while their INSERT waits on a table lock another session holds: the statement is
     under way on the server when its connection dies, as in a failover or an operator's KILL."""
 
-    archive: Archive
-    url: str
-    kill_on: set[int]
-    calls: int = 0
-    killed: list[int] = field(default_factory=list)
-    failed: int = 0
+    def __init__(self, archive: Archive, url: str, kill_on: set[int]) -> None:
+        super().__init__(archive)
+        self.archive, self.url, self.kill_on = archive, url, kill_on
+        self.calls = self.failed = 0
+        self.killed: list[int] = []
 
-    def record(self, rows: Any) -> None:
+    def record(self, rows: Sequence[ArchivedRecord]) -> None:
         self.calls += 1
         if self.calls not in self.kill_on:
             self.archive.record(rows)
@@ -123,9 +118,6 @@ class KillMidInsert:
                 cursor.execute("UNLOCK TABLES")
             blocker.close()
             killer.close()
-
-    def forget(self, keys: Any) -> None:
-        self.archive.forget(keys)
 
     def _kill_when_waiting(self, killer: Any, victim: int) -> None:
         for _ in range(500):

@@ -12,15 +12,15 @@ import pytest
 from botocore.exceptions import ClientError
 
 from services.admin import operations
+from shared.adapters.dynamodb import DynamoListStore, layout, moved_out, outcomes
+from shared.adapters.dynamodb.capacity import item_size
+from shared.adapters.dynamodb.table import MAX_TRANSACTION_BYTES
 from shared.events.testing import kinesis_event, kinesis_record
+from shared.lists.archive import ArchivedRecord
 from shared.lists.changes import Submit, fingerprint
 from shared.lists.coalesce import TitleState, plan_title
 from shared.lists.dedup import HOUR_MS, DedupSettings
 from shared.lists.limits import MAX_LIST_BYTES, MAX_NAME_LENGTH
-from shared.stream.connectors.archive import ArchivedRecord
-from shared.stream.connectors.capacity import item_size
-from shared.stream.connectors.dynamodb import DynamoListStore, layout, moved_out, outcomes
-from shared.stream.connectors.dynamodb.table import MAX_TRANSACTION_BYTES
 from tests.integration.test_outcomes_kept import envelope, fill, item_of, run
 from tests.support.harness import Harness
 

@@ -13,14 +13,14 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from services.listener.handler import listener
+from shared.adapters.dynamodb import DynamoListStore, layout, moved_out, outcomes
+from shared.adapters.dynamodb.capacity import item_size
 from shared.events.testing import kinesis_event, kinesis_record
 from shared.lists.changes import Submit, fingerprint
 from shared.lists.coalesce import TitleState, Write
 from shared.lists.dedup import HOUR_MS
 from shared.lists.store import CommitResult, ListStore, Wanted
 from shared.stream.batch import batch_response
-from shared.stream.connectors.capacity import item_size
-from shared.stream.connectors.dynamodb import DynamoListStore, layout, moved_out, outcomes
 from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
 from tests.support.harness import TAGS, Harness

@@ -3,7 +3,7 @@ starts over: a stream or table made again after a restart starts above where the
 
 import uuid
 
-from listmgr.sequence_numbers import DIGITS
+from listmgr.endpoint.sequence_numbers import DIGITS
 from tests.support.aws import Aws
 
 

@@ -9,9 +9,10 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from shared.stream.connectors.archive import DRIVER_ERRORS, Archive, ArchiveUnavailable
-from shared.stream.connectors.dynamodb import DynamoListStore
-from shared.stream.connectors.kinesis import KinesisStream
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.kinesis import KinesisStream
+from shared.adapters.sql_archive import DRIVER_ERRORS, Archive
+from shared.lists.archive import ArchiveUnavailable
 from tests.faults.machine import Figures, ListenerMachine, Ports, examples, phases
 from tests.support.aws import Deployed
 from tests.support.harness import stream_events
@@ -53,8 +54,6 @@ class OnMoto(ListenerMachine):
         return Ports(
             store=store,
             archive=archive,
-            rows=archive,
-            archived=lambda: {(row.title, row.user_name, row.id): row for row in archive.in_order()},
             stream=KinesisStream(aws.client("kinesis"), self.deployed.stream_name),
             published=published,
             close_archive=close_under_it,

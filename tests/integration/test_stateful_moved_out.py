@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
-from shared.stream.connectors.archive import Archive
-from shared.stream.connectors.dynamodb import DynamoListStore, layout
+from shared.adapters.dynamodb import DynamoListStore, layout
+from shared.adapters.sql_archive import Archive
 from tests.faults.machine import RANK_TITLES, TALLY_TITLES, Change, Figures, examples, phases, users
 from tests.integration.test_stateful_moto import OnMoto
 from tests.support.aws import Deployed

@@ -1,19 +1,19 @@
 """The trigger against moto: the table's real DynamoDB Streams records in, events on Kinesis out,
 including when PutRecords refuses some of them."""
 
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
-from listmgr.mappings import records as lambda_records
+from listmgr.runtime.mappings import records as lambda_records
 from services.trigger.rules import RULES
+from shared.adapters.kinesis import KinesisStream
 from shared.events.testing import kinesis_event
 from shared.stream.batch import batch_response
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
 from shared.stream.publish import PublishOptions
+from tests.faults.layer import ThrottledStream
 from tests.samples import WORKED_EXAMPLE, deletion
 from tests.support.aws import Deployed
 from tests.support.harness import Harness, stream_events
@@ -24,26 +24,6 @@ TAGS: dict[str, str | int] = {
     "region": "us-east-1",
     "functionname": "trigger",
 }
-
-
-class RefusingStream:
-    """Kinesis, except that the records offered at the given positions are refused, as
-    PutRecords does to some records of a call when a shard is throttled."""
-
-    def __init__(self, stream: KinesisStream, refuse: set[int]) -> None:
-        self.stream, self.refuse, self.offered = stream, refuse, 0
-
-    def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]:
-        positions = range(self.offered, self.offered + len(records))
-        self.offered += len(records)
-        accepted = [
-            record for record, position in zip(records, positions, strict=True) if position not in self.refuse
-        ]
-        results = iter(self.stream.put_records(accepted) if accepted else [])
-        return [
-            "ProvisionedThroughputExceededException" if position in self.refuse else next(results)
-            for position in positions
-        ]
 
 
 def table_stream_event(deployed: Deployed) -> dict[str, Any]:
@@ -110,7 +90,7 @@ def test_table_changes_become_events_once_each_and_again_with_the_same_ids(appli
 def test_refused_records_are_published_later_without_reordering_a_list(applied: Harness) -> None:
     event = table_stream_event(applied.deployed)
     kinesis = KinesisStream(applied.deployed.aws.client("kinesis"), applied.deployed.stream_name)
-    assert run_trigger(applied.deployed, event, RefusingStream(kinesis, refuse={0, 2, 3})) == {
+    assert run_trigger(applied.deployed, event, ThrottledStream(kinesis, refuse={0, 2, 3})) == {
         "batchItemFailures": []
     }
     events = published(applied.deployed)
@@ -127,7 +107,7 @@ def test_when_kinesis_keeps_refusing_the_batch_fails_from_the_first_unpublished_
 ) -> None:
     event = table_stream_event(applied.deployed)
     kinesis = KinesisStream(applied.deployed.aws.client("kinesis"), applied.deployed.stream_name)
-    response = run_trigger(applied.deployed, event, RefusingStream(kinesis, refuse=set(range(3, 1000))))
+    response = run_trigger(applied.deployed, event, ThrottledStream(kinesis, refuse=set(range(3, 1000))))
     numbers = [record["dynamodb"]["SequenceNumber"] for record in event["Records"]]
     (failure,) = response["batchItemFailures"]
     assert failure["itemIdentifier"] in numbers

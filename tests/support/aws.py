@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from listmgr.resources import LocalResources
+from listmgr.runtime.resources import LocalResources
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,14 +8,15 @@ from typing import Any
 import pytest
 
 from services.listener.handler import listener
+from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.kinesis import KinesisStream
+from shared.adapters.sql_archive import Archive
 from shared.events.codec import loads
+from shared.lists.archive import ChangeArchive
 from shared.lists.entities import aggregate_entity, user_list_entity
 from shared.stream.batch import batch_response
-from shared.stream.connectors.archive import Archive
-from shared.stream.connectors.dynamodb import DynamoListStore
-from shared.stream.connectors.kinesis import KinesisStream
 from shared.stream.decoders import from_kinesis
-from shared.stream.flavors.materialize import ArchiveLog, MaterializeOptions
+from shared.stream.flavors.materialize import MaterializeOptions
 from tests.support.aws import Deployed
 
 TAGS: dict[str, str | int] = {
@@ -36,7 +37,7 @@ class Harness:
     def run(
         self,
         event: dict[str, Any],
-        archive: ArchiveLog | None = None,
+        archive: ChangeArchive | None = None,
         store: DynamoListStore | None = None,
         sleep: Any = lambda _: None,
     ) -> dict[str, Any]:
@@ -46,7 +47,7 @@ class Harness:
     def deliver(
         self,
         records: list[dict[str, Any]],
-        archive: ArchiveLog | None = None,
+        archive: ChangeArchive | None = None,
         after_failure: Callable[[int], None] = lambda _: None,
         max_deliveries: int = 100,
     ) -> int:

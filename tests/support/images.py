@@ -3,11 +3,11 @@
 from decimal import Decimal
 from typing import Any
 
+from shared.adapters.dynamodb import layout
 from shared.events.testing import dynamodb_record
 from shared.lists.coalesce import Slot, Write
 from shared.lists.dedup import Remembered
 from shared.lists.user_list import UserList
-from shared.stream.connectors.dynamodb import layout
 
 
 def created(title: str, user: str) -> dict[str, Any]:

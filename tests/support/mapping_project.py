@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from listmgr import config as configuration
-from listmgr.functions import LocalFunction, functions_of
-from listmgr.mappings.mapping import EventSourceMapping
-from listmgr.mappings.sources import StreamSource, sources_of
-from listmgr.resources import LocalResources
+from listmgr.runtime import config as configuration
+from listmgr.runtime.functions import LocalFunction, functions_of
+from listmgr.runtime.mappings.mapping import EventSourceMapping
+from listmgr.runtime.mappings.sources import StreamSource, sources_of
+from listmgr.runtime.resources import LocalResources
 from tests.support.aws import ROOT, Aws
 from tests.support.stack import wait_for
 

@@ -15,11 +15,11 @@ from openapi_spec_validator import validate
 
 from services.api.app import SECURITY_HEADERS, create_app
 from services.api.views import IDEMPOTENT_WRITES
+from shared.adapters.dynamodb import TableUnavailable
 from shared.events.codec import dumps, loads
 from shared.events.partition import partition_key
 from shared.lists.aggregate import Aggregate
 from shared.lists.memory import MemoryListStore
-from shared.stream.connectors.dynamodb import TableUnavailable
 from tests.api_fakes import ADMIN_KEY, BILL_KEY, World, bearer
 
 STATS = {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 83}}

@@ -64,18 +64,18 @@ def test_without_a_key_ids_are_random_uuids() -> None:
 
 def test_a_record_kinesis_refuses_is_retried() -> None:
     world = World()
-    world.stream.refuse = {0, 1}
+    world.throttled.refuse = {0, 1}
     response = client(world).post("/lists", json=STATS, headers=bearer(ADMIN_KEY))
     assert response.status_code == 202
-    assert len(world.stream.records) == 1 and world.stream.offered == 3
+    assert len(world.stream.records) == 1 and world.throttled.offered == 3
 
 
 def test_a_record_kinesis_keeps_refusing_is_a_503_json_error() -> None:
     world = World()
-    world.stream.refuse = set(range(NO_WAIT.max_attempts))
+    world.throttled.refuse = set(range(NO_WAIT.max_attempts))
     response = client(world).post("/lists", json=STATS, headers=bearer(ADMIN_KEY))
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
     assert response.get_json() == {
         "error": {"code": "unavailable", "message": "a dependency is unavailable; retry later"}
     }
-    assert world.stream.records == [] and world.stream.offered == NO_WAIT.max_attempts
+    assert world.stream.records == [] and world.throttled.offered == NO_WAIT.max_attempts

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from listmgr import config as configuration
+from listmgr.runtime import config as configuration
+from shared.adapters.aws import client_config, worst_case_seconds
 from shared.settings import ClientLimits, Settings
-from shared.stream.connectors.aws import client_config, worst_case_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from listmgr import config
-from listmgr.cli import build_parser
-from listmgr.commands import LIST_API_HANDLER, banner
-from listmgr.resources import LOCAL_TYPES, LocalResources
+from listmgr.cli.commands import LIST_API_HANDLER, banner
+from listmgr.cli.main import build_parser
+from listmgr.runtime import config
+from listmgr.runtime.resources import LOCAL_TYPES, LocalResources
 
 
 def _parsers(

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from shared.lists.changes import Change, Delete, Submit, fingerprint, order_key
 from shared.lists.coalesce import MAX_BYTES_PER_WRITE, Slot, TitlePlan, TitleState, plan_title
-from shared.lists.dedup import MAX_REASON_CHARS, Remembered
+from shared.lists.dedup import MAX_REMEMBERED_REASON_CHARS, Remembered
 
 NOW = 1_700_000_000_000
 
@@ -223,7 +223,7 @@ def test_a_reason_is_remembered_within_a_bounded_length() -> None:
         Submit("2", long_title, "bill", "tally", {"a": Decimal(1)}, 2),
     ]
     remembered = plan(changes).writes[0].decided[("bill", "2")]
-    assert remembered.status == "rejected" and 0 < len(remembered.reason) <= MAX_REASON_CHARS
+    assert remembered.status == "rejected" and 0 < len(remembered.reason) <= MAX_REMEMBERED_REASON_CHARS
 
 
 def test_a_fingerprint_tells_contents_apart_by_value_not_by_spelling() -> None:

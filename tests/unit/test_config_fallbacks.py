@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from listmgr import config as configuration
+from listmgr.runtime import config as configuration
 
 
 def load(tmp_path: Path, text: str) -> configuration.ServerlessConfig:
@@ -40,7 +40,7 @@ def test_a_quoted_fallback_stays_a_literal(tmp_path: Path) -> None:
 def test_a_conditional_on_resources_the_local_stack_skips_resolves_to_nothing() -> None:
     # LISTMGR_ARCHIVE_SECRET_ARN is !If [CreateArchiveSecret, !Ref ArchiveSecret, !Ref ArchiveSecretArn]:
     # locally there is no secret, so the variable must be left out, not set to the expression.
-    from listmgr.resources import LocalResources  # noqa: PLC0415
+    from listmgr.runtime.resources import LocalResources  # noqa: PLC0415
 
     chosen = {"Fn::If": ["CreateArchiveSecret", {"Ref": "ArchiveSecret"}, {"Ref": "ArchiveSecretArn"}]}
     assert LocalResources("s").resolve({"LISTMGR_ARCHIVE_SECRET_ARN": chosen}) == {

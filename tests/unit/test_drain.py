@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from listmgr.drain import WriteGate, drain
-from listmgr.mappings.mapping import Activity
+from listmgr.runtime.drain import WriteGate, drain
+from listmgr.runtime.mappings.mapping import Activity
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -5,8 +5,11 @@ import hashlib
 import json
 from decimal import Decimal
 
-from listmgr.config import Options, load
-from listmgr.mappings.filters import matches
+from listmgr.runtime.config import Options, load
+from listmgr.runtime.mappings.filters import matches
+from shared.adapters.dynamodb import layout, moved_out, outcomes
+from shared.adapters.dynamodb.capacity import item_size
+from shared.adapters.dynamodb.table import MAX_TRANSACTION_BYTES
 from shared.events.testing import dynamodb_record
 from shared.lists.aggregate import Aggregate
 from shared.lists.changes import Submit
@@ -14,9 +17,6 @@ from shared.lists.coalesce import MAX_ITEMS_PER_WRITE, Slot, TitleState, Write, 
 from shared.lists.dedup import Remembered
 from shared.lists.limits import MAX_LIST_BYTES, MAX_NAME_LENGTH
 from shared.lists.user_list import UserList
-from shared.stream.connectors.capacity import item_size
-from shared.stream.connectors.dynamodb import layout, moved_out, outcomes
-from shared.stream.connectors.dynamodb.table import MAX_TRANSACTION_BYTES
 from tests.support.aws import ROOT
 
 

@@ -14,15 +14,15 @@ from services.trigger.handler import handle as trigger
 from services.trigger.rules import RULES as TRIGGER_RULES
 from shared.events.codec import dumps, loads
 from shared.events.testing import dynamodb_record, kinesis_record
-from shared.lists.memory import MemoryListStore
+from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.batch import batch_response
 from shared.stream.decoders import NotABatch, from_dynamodb, from_kinesis
 from shared.stream.faults import publish_faults
 from shared.stream.flavors.crud import CrudOptions, CrudRule, crud
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
+from shared.stream.memory import MemoryStream
 from shared.stream.pipeline import pipeline
 from shared.stream.publish import PublishOptions
-from tests.fakes import FakeArchive, FakeStream
 from tests.support.images import created
 from tests.support.schemas import validator
 
@@ -78,10 +78,10 @@ FOREIGN_KINESIS: list[tuple[Any, str]] = [
 
 
 def test_records_the_listener_cannot_read_are_published_as_faults_and_the_rest_goes_on() -> None:
-    stream, store = FakeStream(), MemoryListStore()
+    stream, store = MemoryStream(), MemoryListStore()
     step = pipeline(
         materialize(
-            LISTENER_RULES, MaterializeOptions(store=store, archive=FakeArchive(), sleep=lambda _: None)
+            LISTENER_RULES, MaterializeOptions(store=store, archive=MemoryArchive(), sleep=lambda _: None)
         ),
         publish_faults(stream, TAGS, NO_WAIT),
     )
@@ -101,7 +101,7 @@ def test_records_the_listener_cannot_read_are_published_as_faults_and_the_rest_g
 
 
 def test_records_the_trigger_cannot_read_are_skipped_as_faults() -> None:
-    stream = FakeStream()
+    stream = MemoryStream()
     records: list[Any] = [
         kinesis_record(SUBMISSION, 1),
         {"dynamodb": {"SequenceNumber": "2"}},
@@ -134,7 +134,7 @@ def test_a_rule_that_raises_faults_its_record_never_the_batch() -> None:
         return user_lists.view(image)
 
     rule = CrudRule(user_lists.id, user_lists.event_prefix, broken)
-    stream = FakeStream()
+    stream = MemoryStream()
     units = crud((rule, aggregates), CrudOptions(stream=stream, tags=TAGS, publish=NO_WAIT))(
         from_dynamodb({"Records": [created("stats", "bad"), created("stats", "bill")]})
     )

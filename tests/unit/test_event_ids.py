@@ -9,14 +9,14 @@ from shared.events.testing import STREAM_ARN, kinesis_record
 from shared.stream.decoders import from_dynamodb, kinesis_unit
 from shared.stream.faults import FAULT_IDS, fault_event
 from shared.stream.flavors.crud import CHANGE_IDS, CrudOptions, change_id, crud
-from tests.fakes import FakeStream
+from shared.stream.memory import MemoryStream
 from tests.support.images import created
 
 TAGS: dict[str, str | int] = {"source": "trigger", "stage": "test"}
 
 
 def published_ids(*records: dict[str, Any]) -> list[str]:
-    stream = FakeStream()
+    stream = MemoryStream()
     crud(RULES, CrudOptions(stream=stream, tags=TAGS))(from_dynamodb({"Records": list(records)}))
     return [loads(data)["id"] for _, data in stream.records]
 

@@ -13,11 +13,10 @@ from services.listener.rules import RULES
 from shared.events.testing import kinesis_record
 from shared.lists.aggregate import Aggregate, ranking
 from shared.lists.entities import entity
-from shared.lists.memory import MemoryListStore
+from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.decoders import kinesis_unit
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.unit_of_work import UnitOfWork
-from tests.fakes import FakeArchive
 
 TITLES = ("stats", "movies")
 USERS = ("bill", "beth", "mike")
@@ -133,7 +132,7 @@ def test_any_delivery_gives_the_fold_of_the_unique_submissions(
         kinesis_record(envelope(i, documents[i]), sequence_number=len(records) + n + 1)
         for n, i in enumerate(resubmitted)
     ]
-    store, archive = MemoryListStore(), FakeArchive()
+    store, archive = MemoryListStore(), MemoryArchive()
     step = materialize(RULES, MaterializeOptions(store=store, archive=archive, sleep=lambda _: None))
 
     position = 0
@@ -156,7 +155,7 @@ def test_any_delivery_gives_the_fold_of_the_unique_submissions(
 
 
 def test_tally_values_stay_exact_through_the_pipeline() -> None:
-    store, archive = MemoryListStore(), FakeArchive()
+    store, archive = MemoryListStore(), MemoryArchive()
     step = materialize(RULES, MaterializeOptions(store=store, archive=archive))
     documents = [
         {"title": "t", "user": "u", "type": "tally", "entries": {"xp": Decimal("0.1")}},

@@ -5,16 +5,22 @@ from decimal import Decimal
 
 import pytest
 
+from shared.lists.archive import ArchivedRecord, ArchiveUnavailable, ChangeArchive
 from shared.lists.coalesce import Slot, Write
-from shared.lists.memory import MemoryListStore
+from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.lists.store import ListStore, StoreUnavailable
 from shared.lists.user_list import UserList
-from shared.stream.connectors.archive import ArchivedRecord, ArchiveUnavailable
-from shared.stream.connectors.kinesis import StreamUnavailable
-from shared.stream.flavors.materialize import ArchiveLog
-from shared.stream.publish import Stream
-from tests.fakes import FakeArchive, FakeStream
-from tests.faults.layer import RECORD_ERRORS, Faults, FaultyArchive, FaultyStore, FaultyStream
+from shared.stream.memory import MemoryStream
+from shared.stream.publish import Stream, StreamUnavailable
+from tests.faults.layer import (
+    RECORD_ERRORS,
+    THROTTLED,
+    Faults,
+    FaultyArchive,
+    FaultyStore,
+    FaultyStream,
+    ThrottledStream,
+)
 
 
 def write(title: str) -> Write:
@@ -32,8 +38,8 @@ def script(seed: int) -> list[str]:
     """Calls every port many times; what each call did, in order."""
     faults = Faults(seed, rate=0.3)
     store: ListStore = FaultyStore(MemoryListStore(), faults)
-    archive: ArchiveLog = FaultyArchive(FakeArchive(), faults)
-    stream: Stream = FaultyStream(FakeStream(), faults)
+    archive: ChangeArchive = FaultyArchive(MemoryArchive(), faults)
+    stream: Stream = FaultyStream(MemoryStream(), faults)
     seen: list[str] = []
     for n in range(50):
         try:
@@ -70,7 +76,7 @@ def test_a_commit_failed_after_the_write_has_stored_it() -> None:
 
 
 def test_an_archive_write_failed_after_the_statement_has_written_the_row() -> None:
-    inner = FakeArchive()
+    inner = MemoryArchive()
     faults = Faults(0, rate=1.0, overrides={"archive.record.before": 0.0})
     with pytest.raises(ArchiveUnavailable, match="after record"):
         FaultyArchive(inner, faults).record([row("x")])
@@ -78,12 +84,22 @@ def test_an_archive_write_failed_after_the_statement_has_written_the_row() -> No
 
 
 def test_refused_records_are_not_stored_and_carry_kinesis_error_codes() -> None:
-    inner = FakeStream()
+    inner = MemoryStream()
     faults = Faults(3, rate=0.0, overrides={"stream.record": 0.5})
     records = [("k", str(n).encode()) for n in range(40)]
     errors = FaultyStream(inner, faults).put_records(records)
     assert {error for error in errors if error} <= set(RECORD_ERRORS) and any(errors) and not all(errors)
     assert inner.records == [record for record, error in zip(records, errors, strict=True) if error is None]
+
+
+def test_a_throttled_stream_refuses_the_positions_given_over_every_call_and_passes_the_rest() -> None:
+    inner = MemoryStream()
+    throttled = ThrottledStream(inner, refuse={1, 2})
+    assert throttled.put_records([("k", b"0"), ("k", b"1")]) == [None, THROTTLED]
+    assert throttled.put_records([("k", b"2"), ("j", b"3")]) == [THROTTLED, None]
+    assert inner.records == [("k", b"0"), ("j", b"3")]
+    assert throttled.calls == [[("k", b"0"), ("k", b"1")], [("k", b"2"), ("j", b"3")]]
+    assert throttled.offered == 4
 
 
 def test_switched_off_it_injects_nothing_but_keeps_drawing() -> None:

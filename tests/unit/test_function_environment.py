@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from listmgr import config as configuration
-from listmgr.functions import LocalFunction, functions_of
+from listmgr.runtime import config as configuration
+from listmgr.runtime.functions import LocalFunction, functions_of
 
 HANDLER = """
 import os

@@ -11,18 +11,17 @@ from hypothesis import strategies as st
 from services.admin.operations import change_of
 from services.listener.handler import summary
 from services.listener.rules import RULES
+from shared.adapters.dynamodb.table import TableUnavailable
 from shared.events.testing import kinesis_record
 from shared.lists.coalesce import Write
 from shared.lists.dedup import DedupSettings
-from shared.lists.memory import MemoryListStore
+from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.lists.replay import ArchivedChange, rebuild
 from shared.lists.store import CommitResult
-from shared.stream.connectors.dynamodb.table import TableUnavailable
 from shared.stream.decoders import kinesis_unit
 from shared.stream.flavors.crud import change_id
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.unit_of_work import UnitOfWork
-from tests.fakes import FakeArchive
 
 ARRIVAL = 1_700_000_000.0
 ARRIVAL_MS = int(ARRIVAL * 1000)
@@ -70,7 +69,7 @@ class FlakyStore(MemoryListStore):
 
 
 def test_a_change_archived_before_a_failed_commit_and_rejected_on_the_retry_leaves_no_row() -> None:
-    store, archive = FlakyStore(), FakeArchive()
+    store, archive = FlakyStore(), MemoryArchive()
     step = materialize(RULES, MaterializeOptions(store=store, archive=archive, sleep=lambda _: None))
     tally = update("x", "bill", "tally", {"xp": 1}, ARRIVAL_MS)
     store.down = True
@@ -85,7 +84,7 @@ def test_a_change_archived_before_a_failed_commit_and_rejected_on_the_retry_leav
 
 
 def test_a_timestamp_out_of_range_is_a_fault_for_its_record_only() -> None:
-    store, archive = MemoryListStore(), FakeArchive()
+    store, archive = MemoryListStore(), MemoryArchive()
     step = materialize(RULES, MaterializeOptions(store=store, archive=archive))
     documents = [
         update("huge", "a", "tally", {"xp": 1}, 2**63),
@@ -105,7 +104,7 @@ def test_a_timestamp_out_of_range_is_a_fault_for_its_record_only() -> None:
 
 
 def test_the_batch_summary_counts_each_outcome_apart() -> None:
-    step = materialize(RULES, MaterializeOptions(store=MemoryListStore(), archive=FakeArchive()))
+    step = materialize(RULES, MaterializeOptions(store=MemoryListStore(), archive=MemoryArchive()))
     first = [
         update("1", "mike", "rank", {"a": 1}, ARRIVAL_MS - 10),
         update("2", "mike", "rank", {"b": 1}, ARRIVAL_MS - 20),
@@ -172,7 +171,7 @@ def test_rank_lists_converge_whatever_the_lanes_and_the_delivery_order(
     # any interleaving, in batches of any size, some delivered twice.
     shards = data.draw(st.lists(st.integers(0, 1), min_size=len(documents), max_size=len(documents)))
     lanes = [[(n, d) for n, d in enumerate(documents) if shards[n] == lane] for lane in (0, 1)]
-    store, archive = MemoryListStore(), FakeArchive()
+    store, archive = MemoryListStore(), MemoryArchive()
     step = materialize(RULES, MaterializeOptions(store=store, archive=archive))
     positions = [0, 0]
     while positions[0] < len(lanes[0]) or positions[1] < len(lanes[1]):
@@ -218,7 +217,7 @@ def test_a_list_changed_more_often_than_any_budget_still_recognizes_every_id() -
     # 8,300 changes in one hour once left a user list remembering 2 ids: re-submitting one
     # applied seconds earlier applied it again.
     store = MemoryListStore()
-    step = materialize(RULES, MaterializeOptions(store=store, archive=FakeArchive()))
+    step = materialize(RULES, MaterializeOptions(store=store, archive=MemoryArchive()))
     documents = [update(f"hot-{n}", "bill", "tally", {"xp": 1}, ARRIVAL_MS) for n in range(8_300)]
     for start in range(0, len(documents), 1000):
         step(units(documents[start : start + 1000], first=start + 1))
@@ -229,7 +228,7 @@ def test_a_list_changed_more_often_than_any_budget_still_recognizes_every_id() -
 
 
 def test_a_timestamp_that_is_not_a_json_integer_is_a_fault() -> None:
-    step = materialize(RULES, MaterializeOptions(store=MemoryListStore(), archive=FakeArchive()))
+    step = materialize(RULES, MaterializeOptions(store=MemoryListStore(), archive=MemoryArchive()))
     raw = '{"id":"%s","type":"list-delete-submitted","timestamp":%s,"update":{"title":"t","user":"u"}}'
     records = [
         kinesis_unit(kinesis_record(raw % (n, timestamp), n + 1, arrival=ARRIVAL))
@@ -251,7 +250,7 @@ class RefusingStore(MemoryListStore):
 
 
 def test_a_write_the_store_can_never_take_faults_its_records_and_the_rest_goes_on() -> None:
-    store, archive = RefusingStore(), FakeArchive()
+    store, archive = RefusingStore(), MemoryArchive()
     step = materialize(RULES, MaterializeOptions(store=store, archive=archive))
     documents = [
         update("1", "bill", "tally", {"xp": 1}, ARRIVAL_MS, title="huge"),

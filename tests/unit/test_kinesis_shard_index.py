@@ -1,5 +1,5 @@
 """moto's Kinesis shard read through listmgr's index of its sequence numbers answers as a walk of
-the shard from its first record would (listmgr/moto_server.py, `fast_kinesis_shards`)."""
+the shard from its first record would (listmgr/endpoint/moto_server.py, `fast_kinesis_shards`)."""
 
 from collections import OrderedDict
 from typing import Any
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto.kinesis.models import Shard
 
-from listmgr import moto_server, sequence_numbers
+from listmgr.endpoint import moto_server, sequence_numbers
 
 sequence_numbers.grow_across_restarts()
 moto_server.fast_kinesis_shards()

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from listmgr import cli, logbook
-from listmgr.functions import LocalFunction
+from listmgr.cli import main as cli
+from listmgr.runtime import logbook
+from listmgr.runtime.functions import LocalFunction
 from shared import logs
 
 HANDLERS = """

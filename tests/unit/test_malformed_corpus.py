@@ -17,12 +17,12 @@ import simplejson
 from services.listener.handler import listener
 from shared.events.codec import dumps, loads
 from shared.events.testing import kinesis_record
-from shared.lists.memory import MemoryListStore
+from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.batch import batch_response
 from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
+from shared.stream.memory import MemoryStream
 from tests.api_fakes import ADMIN_KEY, World, bearer
-from tests.fakes import FakeArchive, FakeStream
 
 ARRIVAL = 1_700_000_000.0
 ARRIVAL_MS = int(ARRIVAL * 1000)
@@ -143,9 +143,9 @@ STREAM_CORPUS: list[tuple[str, bytes | None, str]] = [
 ]
 
 
-def listen() -> tuple[Callable[[list[dict[str, Any]]], dict[str, Any]], MemoryListStore, FakeStream]:
-    store, stream = MemoryListStore(), FakeStream()
-    step = listener(MaterializeOptions(store=store, archive=FakeArchive()), stream, TAGS)
+def listen() -> tuple[Callable[[list[dict[str, Any]]], dict[str, Any]], MemoryListStore, MemoryStream]:
+    store, stream = MemoryListStore(), MemoryStream()
+    step = listener(MaterializeOptions(store=store, archive=MemoryArchive()), stream, TAGS)
 
     def run(records: list[dict[str, Any]]) -> dict[str, Any]:
         return batch_response(step(from_kinesis({"Records": records})))

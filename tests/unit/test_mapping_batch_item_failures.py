@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from listmgr.mappings.batch_item_failures import first_failure
+from listmgr.runtime.mappings.batch_item_failures import first_failure
 
 BATCH = ["101", "102", "103", "104"]
 

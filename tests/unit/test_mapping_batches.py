@@ -1,7 +1,7 @@
 """Batching: batchSize, batchWindow, the payload limit and window boundaries."""
 
-from listmgr.mappings.batches import EVENT_OVERHEAD, BatchLimits, Buffer
-from listmgr.mappings.records import StreamRecord
+from listmgr.runtime.mappings.batches import EVENT_OVERHEAD, BatchLimits, Buffer
+from listmgr.runtime.mappings.records import StreamRecord
 
 
 def record(number: int, size: int = 10, arrival: float = 0.0) -> StreamRecord:

@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from listmgr.mappings.checkpoints import CheckpointStore, ShardProgress
-from listmgr.mappings.records import StreamRecord
+from listmgr.runtime.mappings.checkpoints import CheckpointStore, ShardProgress
+from listmgr.runtime.mappings.records import StreamRecord
 
 
 def record(number: int) -> StreamRecord:

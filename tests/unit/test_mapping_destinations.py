@@ -1,9 +1,9 @@
 """The invocation record Lambda sends to an on-failure destination."""
 
-from listmgr.mappings.destinations import invocation_record, iso_time
-from listmgr.mappings.records import StreamRecord
-from listmgr.mappings.retries import Discarded
-from listmgr.mappings.sources import StreamSource
+from listmgr.runtime.mappings.destinations import invocation_record, iso_time
+from listmgr.runtime.mappings.records import StreamRecord
+from listmgr.runtime.mappings.retries import Discarded
+from listmgr.runtime.mappings.sources import StreamSource
 
 STREAM = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026-01-01T00:00:00.000"
 

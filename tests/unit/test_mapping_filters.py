@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from listmgr.mappings.filters import FilterCriteria, InvalidPattern, check, matches
-from listmgr.mappings.records import DYNAMODB, KINESIS, StreamRecord
+from listmgr.runtime.mappings.filters import FilterCriteria, InvalidPattern, check, matches
+from listmgr.runtime.mappings.records import DYNAMODB, KINESIS, StreamRecord
 
 
 def kinesis(data: bytes, partition_key: str = "p") -> StreamRecord:

@@ -3,9 +3,9 @@
 import threading
 from collections.abc import Callable, Sequence
 
-from listmgr.mappings.invocation import Outcome
-from listmgr.mappings.records import StreamRecord
-from listmgr.mappings.retries import Discarded, RetryPolicy, settle
+from listmgr.runtime.mappings.invocation import Outcome
+from listmgr.runtime.mappings.records import StreamRecord
+from listmgr.runtime.mappings.retries import Discarded, RetryPolicy, settle
 
 NOW = 1_000_000.0
 

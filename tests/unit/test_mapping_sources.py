@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from listmgr.mappings.sources import InvalidSource, StreamSource, sources_of
+from listmgr.runtime.mappings.sources import InvalidSource, StreamSource, sources_of
 
 KINESIS_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/events"
 TABLE_STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/items/stream/2026-01-01T00:00:00.000"

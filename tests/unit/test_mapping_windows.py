@@ -5,9 +5,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from listmgr.mappings.invocation import Outcome
-from listmgr.mappings.records import StreamRecord
-from listmgr.mappings.windows import STATE_LIMIT, TumblingWindow, Window
+from listmgr.runtime.mappings.invocation import Outcome
+from listmgr.runtime.mappings.records import StreamRecord
+from listmgr.runtime.mappings.windows import STATE_LIMIT, TumblingWindow, Window
 
 
 def record(number: int, arrival: float) -> StreamRecord:

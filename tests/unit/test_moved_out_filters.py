@@ -7,8 +7,8 @@ import hashlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.stream.connectors.dynamodb import moved_out
-from shared.stream.connectors.dynamodb.outcomes import DIGEST_BYTES
+from shared.adapters.dynamodb import moved_out
+from shared.adapters.dynamodb.outcomes import DIGEST_BYTES
 
 HOUR = 3_600_000
 

@@ -24,7 +24,7 @@ from shared.lists.coalesce import (
     apply,
     plan_title,
 )
-from shared.lists.dedup import HOUR_MS, MAX_REASON_CHARS, DedupSettings, Remembered, remembered
+from shared.lists.dedup import HOUR_MS, MAX_REMEMBERED_REASON_CHARS, DedupSettings, Remembered, remembered
 from shared.lists.entities import entity
 from shared.lists.limits import MAX_KEYS_PER_LIST, MAX_LIST_BYTES, NUMBER_BYTES, entries_bytes
 from shared.lists.numbers import NumberOutOfRange, add, plain, storable
@@ -151,10 +151,10 @@ def test_an_id_is_remembered_longer_than_the_stream_keeps_its_record() -> None:
 
 
 def test_a_reason_is_kept_whole_up_to_its_limit_and_cut_with_an_ellipsis_past_it() -> None:
-    whole = "r" * MAX_REASON_CHARS
+    whole = "r" * MAX_REMEMBERED_REASON_CHARS
     assert remembered("rejected", whole, NOW).reason == whole
     cut = remembered("rejected", whole + "s", NOW, "f").reason
-    assert len(cut) == MAX_REASON_CHARS and cut == "r" * (MAX_REASON_CHARS - 1) + "…"
+    assert len(cut) == MAX_REMEMBERED_REASON_CHARS and cut == "r" * (MAX_REMEMBERED_REASON_CHARS - 1) + "…"
     kept = remembered("applied", "", NOW, "fp")
     assert (kept.status, kept.decided_at, kept.fingerprint) == ("applied", NOW, "fp")
 

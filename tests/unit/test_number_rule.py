@@ -9,11 +9,10 @@ from services.listener.rules import RULES
 from shared.events.codec import loads
 from shared.events.submission import Submission
 from shared.events.testing import kinesis_record
-from shared.lists.memory import MemoryListStore
+from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.decoders import kinesis_unit
 from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from tests.api_fakes import ADMIN_KEY, World, bearer
-from tests.fakes import FakeArchive
 
 STORABLE = [
     "99999999999999999999999999999999999999",  # 38 digits
@@ -44,7 +43,7 @@ def listener_fault(data: bytes) -> str | None:
     """What the listener says of one record: None when it applied it, else its fault."""
     step = materialize(
         RULES,
-        MaterializeOptions(store=MemoryListStore(), archive=FakeArchive(), sleep=lambda _: None),
+        MaterializeOptions(store=MemoryListStore(), archive=MemoryArchive(), sleep=lambda _: None),
     )
     (unit,) = step([kinesis_unit(kinesis_record(data, sequence_number=1))])
     assert unit.failed is None

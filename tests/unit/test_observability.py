@@ -15,11 +15,12 @@ from services.listener import handler as listener_handler
 from services.trigger import handler as trigger_handler
 from shared import logs
 from shared.events.testing import dynamodb_record, kinesis_event, kinesis_record
-from shared.lists.memory import MemoryListStore
+from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.settings import Settings
 from shared.stream.flavors.materialize import MaterializeOptions
+from shared.stream.memory import MemoryStream
 from tests.api_fakes import ADMIN_KEY, World, bearer
-from tests.fakes import FakeArchive, FakeStream
+from tests.faults.layer import Faults, FaultyArchive
 from tests.samples import WORKED_EXAMPLE
 from tests.support.images import KEYS_BILL, user_list
 
@@ -81,12 +82,15 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def listener(monkeypatch: pytest.MonkeyPatch) -> FakeArchive:
-    archive = FakeArchive()
+def listener(monkeypatch: pytest.MonkeyPatch) -> Faults:
+    """The listener's wiring, on the in-memory ports; its archive is down while the faults
+    returned are enabled (off at first)."""
+    down = Faults(seed=0, rate=1.0, enabled=False)
+    archive = FaultyArchive(MemoryArchive(), down)
     options = MaterializeOptions(store=MemoryListStore(), archive=archive, sleep=lambda _: None)
-    wiring = (Settings(stage="test"), options, FakeStream())
+    wiring = (Settings(stage="test"), options, MemoryStream())
     monkeypatch.setattr(listener_handler, "_wiring", lambda: wiring)
-    return archive
+    return down
 
 
 def directive(document: dict[str, Any]) -> dict[str, Any]:
@@ -106,9 +110,7 @@ def worked_example_and_garbage() -> dict[str, Any]:
 
 
 @pytest.mark.usefixtures("clock")
-def test_a_listener_batch_writes_one_emf_document_with_every_metric(
-    lines: Lines, listener: FakeArchive
-) -> None:
+def test_a_listener_batch_writes_one_emf_document_with_every_metric(lines: Lines, listener: Faults) -> None:
     listener_handler.handle(worked_example_and_garbage(), Context())
     (document,) = lines.metrics()
     assert document["_aws"]["Timestamp"] == int(NOW * 1000)
@@ -132,11 +134,11 @@ def test_a_listener_batch_writes_one_emf_document_with_every_metric(
 
 @pytest.mark.usefixtures("clock")
 def test_a_redelivered_batch_counts_duplicates_and_a_down_archive_failed_records(
-    lines: Lines, listener: FakeArchive
+    lines: Lines, listener: Faults
 ) -> None:
     listener_handler.handle(worked_example_and_garbage(), Context())
     listener_handler.handle(worked_example_and_garbage(), Context())
-    listener.failing = True
+    listener.enabled = True
     fresh = kinesis_event([{**WORKED_EXAMPLE[1], "user": "zoe"}], first_sequence=6, arrival=ARRIVAL)
     response = listener_handler.handle(fresh, Context())
     assert response == {"batchItemFailures": [{"itemIdentifier": "6"}]}
@@ -147,13 +149,13 @@ def test_a_redelivered_batch_counts_duplicates_and_a_down_archive_failed_records
 
 @pytest.mark.usefixtures("clock")
 def test_a_fault_after_a_failed_record_counts_once_when_its_redelivery_sets_it_aside(
-    lines: Lines, listener: FakeArchive
+    lines: Lines, listener: Faults
 ) -> None:
-    listener.failing = True
+    listener.enabled = True
     event = kinesis_event([{**WORKED_EXAMPLE[1], "user": "zoe"}], first_sequence=6, arrival=ARRIVAL)
     event["Records"].append(kinesis_record(b"not json", 7, arrival=ARRIVAL))
     assert listener_handler.handle(event, Context()) == {"batchItemFailures": [{"itemIdentifier": "6"}]}
-    listener.failing = False
+    listener.enabled = False
     assert listener_handler.handle(event, Context()) == {"batchItemFailures": []}
     down, back = (values(document) for document in lines.metrics())
     assert (down["RecordsFaulted"], down["RecordsFailed"]) == (0, 2)
@@ -162,7 +164,7 @@ def test_a_fault_after_a_failed_record_counts_once_when_its_redelivery_sets_it_a
 
 @pytest.mark.usefixtures("clock")
 def test_every_log_line_names_the_function_request_shard_and_sequence_range(
-    lines: Lines, listener: FakeArchive
+    lines: Lines, listener: Faults
 ) -> None:
     listener_handler.handle(worked_example_and_garbage(), Context())
     written = lines.logs()
@@ -183,14 +185,14 @@ def test_every_log_line_names_the_function_request_shard_and_sequence_range(
 
 
 @pytest.mark.usefixtures("clock")
-def test_lines_outside_an_invocation_carry_none_of_its_context(lines: Lines, listener: FakeArchive) -> None:
+def test_lines_outside_an_invocation_carry_none_of_its_context(lines: Lines, listener: Faults) -> None:
     listener_handler.handle(worked_example_and_garbage(), Context())
     logs.log("after")
     assert "requestId" not in lines.logs()[-1] and "shard" not in lines.logs()[-1]
 
 
 @pytest.mark.usefixtures("clock")
-def test_below_the_level_lines_go_but_metrics_stay(lines: Lines, listener: FakeArchive) -> None:
+def test_below_the_level_lines_go_but_metrics_stay(lines: Lines, listener: Faults) -> None:
     logs.set_level("ERROR")
     listener_handler.handle(worked_example_and_garbage(), Context())
     assert lines.logs() == [] and len(lines.metrics()) == 1
@@ -203,7 +205,7 @@ def test_below_the_level_lines_go_but_metrics_stay(lines: Lines, listener: FakeA
 
 @pytest.mark.usefixtures("clock")
 def test_a_batch_that_raises_counts_every_record_failed_and_logs_the_exception(
-    lines: Lines, listener: FakeArchive, monkeypatch: pytest.MonkeyPatch
+    lines: Lines, listener: Faults, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def crashing(*_: Any) -> Any:
         def step(units: Any) -> Any:
@@ -228,20 +230,23 @@ def test_the_level_is_read_once_into_settings() -> None:
 
 
 def test_a_line_about_many_huge_records_stays_far_below_the_cloudwatch_limit(lines: Lines) -> None:
-    logs.warn("records", records=[{"reason": "x" * 1_000_000, "id": n} for n in range(10_000)])
+    # One string of a million characters for all 10,000 records: the logger sees 10,000 huge
+    # reasons, and the test does not build 10 GB of them.
+    reason = "x" * 1_000_000
+    logs.warn("records", records=[{"reason": reason, "id": n} for n in range(10_000)])
     (line,) = lines.buffer.getvalue().splitlines()
-    assert len(line.encode()) <= logs.MAX_LINE
+    assert len(line.encode()) <= logs.MAX_LINE_BYTES
     document = json.loads(line)
-    assert len(document["records"]) == logs.MAX_ITEMS + 1
-    assert document["records"][-1] == f"... {10_000 - logs.MAX_ITEMS} more"
-    assert document["records"][0]["reason"].endswith(f"({1_000_000 - logs.MAX_STRING} more characters)")
+    assert len(document["records"]) == logs.MAX_LOGGED_ITEMS + 1
+    assert document["records"][-1] == f"... {10_000 - logs.MAX_LOGGED_ITEMS} more"
+    assert document["records"][0]["reason"].endswith(f"({1_000_000 - logs.MAX_LOGGED_CHARS} more characters)")
 
 
 @pytest.mark.usefixtures("clock")
 def test_a_trigger_batch_counts_published_events_and_its_iterator_age(
     lines: Lines, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stream = FakeStream()
+    stream = MemoryStream()
     monkeypatch.setattr(trigger_handler, "_wiring", lambda: (Settings(stage="test"), stream))
     records = [
         dynamodb_record(

@@ -1,4 +1,4 @@
-"""What `listmgr up` shows of each mapping (listmgr/progress.py): the line's figures, the function's
+"""What `listmgr up` shows of each mapping (listmgr/cli/progress.py): the line's figures, the function's
 faults from its metric documents, in place on a terminal and as log lines otherwise."""
 
 import fcntl
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from listmgr.cli import build_parser
-from listmgr.mappings.counters import Counters, Counts
-from listmgr.mappings.mapping import Activity
-from listmgr.progress import FunctionTotals, Progress, Row, describe, terminal_columns
+from listmgr.cli.main import build_parser
+from listmgr.cli.progress import FunctionTotals, Progress, Row, describe, terminal_columns
+from listmgr.runtime.mappings.counters import Counters, Counts
+from listmgr.runtime.mappings.mapping import Activity
 from shared import metrics
 from tests.support.stack import wait_for
 

@@ -1,11 +1,12 @@
 """Rebuilding titles from archived changes, without a database."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
-from shared.lists.changes import Submit
-from shared.lists.dedup import DedupSettings
+from shared.lists.changes import Delete, Submit, fingerprint
+from shared.lists.dedup import HOUR_MS, DedupSettings, Remembered
 from shared.lists.replay import ArchivedChange, OutOfOrder, rebuild
 
 NOW = 1_700_000_000_000
@@ -41,3 +42,20 @@ def test_titles_in_the_order_of_their_utf8_bytes_are_in_order() -> None:
     )
     rebuilt = rebuild([tally(title, title, "u", 1, 1) for title in titles], NOW, DedupSettings())
     assert [title.title for title in rebuilt] == titles
+
+
+def test_a_rebuilt_title_remembers_what_each_applied_change_asked_for() -> None:
+    """The fingerprint is what refuses an Idempotency-Key reused for another body (a 409): a
+    rebuild keeps it for every id it remembers, so the refusal outlives the table."""
+    bill = Submit("K1", "stats", "bill", "tally", {"xp": Decimal("1.50"), "hp": Decimal(2)}, NOW)
+    gone = Delete("K2", "stats", "bill", NOW + 1)
+    old = Submit("K0", "stats", "beth", "tally", {"xp": Decimal(1)}, NOW)
+    window = DedupSettings()
+    long_ago = NOW - window.window_hours * HOUR_MS - 1
+    archived = [ArchivedChange(old, 1, long_ago), ArchivedChange(bill, 2, NOW), ArchivedChange(gone, 3, NOW)]
+    (stats,) = rebuild(archived, NOW, window)
+    assert stats.decided == {
+        ("bill", "K1"): Remembered("applied", "", NOW, fingerprint(bill)),
+        ("bill", "K2"): Remembered("applied", "", NOW, fingerprint(gone)),
+    }
+    assert fingerprint(replace(bill, entries={"xp": Decimal(2)})) != stats.decided[("bill", "K1")].fingerprint

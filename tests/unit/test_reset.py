@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from listmgr import cli
-from listmgr.folder_lock import FolderLock
-from listmgr.reset import MARK
+from listmgr.cli import main as cli
+from listmgr.cli.reset import MARK
+from listmgr.runtime.folder_lock import FolderLock
 
 
 def state_folder(root: Path) -> Path:

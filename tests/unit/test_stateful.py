@@ -2,37 +2,24 @@
 store, archive and stream, with seeded faults injected into each. Many examples, in seconds;
 LISTMGR_PROOF=full (make proof-full) runs many more."""
 
-from collections.abc import Iterator
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 
 from shared.events.codec import loads
-from shared.lists.memory import MemoryListStore
-from shared.stream.connectors.archive import ArchivedRecord
-from tests.fakes import FakeArchive, FakeStream
+from shared.lists.memory import MemoryArchive, MemoryListStore
+from shared.stream.memory import MemoryStream
 from tests.faults.machine import Figures, ListenerMachine, Ports, examples, phases
-
-
-class OrderedArchive(FakeArchive):
-    """The fake archive read as a rebuild reads the real one (Archive.in_order)."""
-
-    def in_order(self) -> Iterator[ArchivedRecord]:
-        return iter(
-            sorted(self.rows.values(), key=lambda r: (r.title, r.version, r.position, r.user_name, r.id))
-        )
 
 
 class InMemory(ListenerMachine):
     figures = Figures()
 
     def ports(self) -> Ports:
-        archive, stream = OrderedArchive(), FakeStream()
+        archive, stream = MemoryArchive(), MemoryStream()
         return Ports(
             store=MemoryListStore(),
             archive=archive,
-            rows=archive,
-            archived=lambda: dict(archive.rows),
             stream=stream,
             published=lambda: [loads(data) for _, data in stream.records],
         )

@@ -4,16 +4,17 @@ from decimal import Decimal
 from typing import Any
 
 from services.trigger.rules import RULES
+from shared.adapters.dynamodb import layout
 from shared.events.codec import loads
 from shared.events.partition import partition_key
 from shared.events.testing import dynamodb_record
 from shared.lists.aggregate import Aggregate
 from shared.stream.batch import batch_response
-from shared.stream.connectors.dynamodb import layout
 from shared.stream.decoders import from_dynamodb
 from shared.stream.flavors.crud import CrudOptions, crud
+from shared.stream.memory import MemoryStream
 from shared.stream.publish import PublishOptions
-from tests.fakes import FakeStream
+from tests.faults.layer import ThrottledStream
 from tests.support.images import KEYS_BILL, user_list
 from tests.support.schemas import validator
 
@@ -38,9 +39,9 @@ KEYS_MOVIES = layout.as_key(layout.aggregate_key("movies"))
 
 
 def run(
-    records: list[dict[str, Any]], stream: FakeStream | None = None
+    records: list[dict[str, Any]], stream: MemoryStream | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    stream = stream or FakeStream()
+    stream = stream or MemoryStream()
     units = crud(RULES, CrudOptions(stream=stream, tags=TAGS))(from_dynamodb({"Records": records}))
     events = [loads(data) for _, data in stream.records]
     for event in events:
@@ -172,8 +173,8 @@ def test_the_same_change_delivered_twice_has_the_same_id() -> None:
 
 
 def test_a_refused_record_is_retried_and_order_per_list_holds() -> None:
-    stream = FakeStream()
-    stream.refuse = {0}  # the first record offered is refused once
+    stream = MemoryStream()
+    throttled = ThrottledStream(stream, refuse={0})  # the first record offered is refused once
     records = [
         dynamodb_record("INSERT", KEYS_BILL, new=user_list(1, {"xp": 1}), sequence_number=1),
         dynamodb_record(
@@ -181,7 +182,7 @@ def test_a_refused_record_is_retried_and_order_per_list_holds() -> None:
         ),
         dynamodb_record("INSERT", KEYS_MOVIES, new=aggregate(1, {"a": 1}), sequence_number=3),
     ]
-    units = crud(RULES, CrudOptions(stream=stream, tags=TAGS, publish=_no_wait()))(
+    units = crud(RULES, CrudOptions(stream=throttled, tags=TAGS, publish=_no_wait()))(
         from_dynamodb({"Records": records})
     )
     assert all(unit.failed is None for unit in units)
@@ -190,8 +191,8 @@ def test_a_refused_record_is_retried_and_order_per_list_holds() -> None:
 
 
 def test_when_publishing_keeps_failing_the_batch_fails_from_the_first_unpublished_record() -> None:
-    stream = FakeStream()
-    stream.refuse = set(range(1, 100))  # everything after the first offer is refused
+    # Everything after the first offer is refused.
+    stream = ThrottledStream(MemoryStream(), refuse=range(1, 100))
     records = [
         dynamodb_record("INSERT", KEYS_MOVIES, new=aggregate(1, {"a": 1}), sequence_number=10),
         dynamodb_record("INSERT", KEYS_BILL, new=user_list(1, {"xp": 1}), sequence_number=11),

@@ -12,12 +12,12 @@ same id: delivered twice, read again from the stream, or stored again by a rebui
 """
 
 import json
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.clock import now_ms
 from shared.stream.faults import faulty
 from shared.stream.pipeline import Step, pending
 from shared.stream.publish import MAX_RECORD_BYTES, Outgoing, PublishOptions, Stream, encode, publish
@@ -54,7 +54,7 @@ class CrudOptions:
     stream: Stream
     tags: Mapping[str, str | int]
     publish: PublishOptions = field(default_factory=PublishOptions)
-    clock: Callable[[], int] = field(default=lambda: int(time.time() * 1000), compare=False)
+    clock: Callable[[], int] = field(default=now_ms, compare=False)
 
 
 def crud(rules: Sequence[CrudRule], options: CrudOptions) -> Step:

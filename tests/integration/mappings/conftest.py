@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from listmgr import config as configuration
-from listmgr.resources import deploy
+from listmgr.runtime import config as configuration
+from listmgr.runtime.resources import deploy
 from tests.support.aws import Aws
 from tests.support.mapping_project import FIXTURE, MappingProject
 
@@ -21,7 +21,7 @@ def project(aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("MAPPING_RECORDINGS", str(recordings))
     stage = "m" + uuid.uuid4().hex[:10]
     loaded = configuration.load(FIXTURE, configuration.Options(stage=stage))
-    resources = deploy(loaded, aws.client("cloudformation"), f"{loaded.service}-{stage}")
+    resources = deploy(loaded, aws.client, f"{loaded.service}-{stage}")
     running = MappingProject(aws, stage, recordings, tmp_path / "checkpoints", resources)
     yield running
     running.stop()

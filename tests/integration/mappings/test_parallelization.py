@@ -4,7 +4,7 @@ records still delivered in order (for DynamoDB Streams, each item's changes)."""
 from collections import defaultdict
 from typing import Any
 
-from listmgr.mappings.parallelization import lane_of
+from listmgr.runtime.mappings.parallelization import lane_of
 from tests.support.mapping_project import MappingProject
 
 

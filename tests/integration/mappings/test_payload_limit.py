@@ -1,6 +1,6 @@
 """The 6 MB payload limit of a synchronous invocation ends a batch before batchSize does."""
 
-from listmgr.mappings.batches import PAYLOAD_LIMIT
+from listmgr.runtime.mappings.batches import PAYLOAD_LIMIT
 from tests.support.mapping_project import MappingProject
 
 

@@ -1,6 +1,0 @@
-"""The DynamoDB adapter of the list store: its table layout (`layout`) and the store (`table`)."""
-
-from shared.stream.connectors.dynamodb.layout import ListImage, list_image
-from shared.stream.connectors.dynamodb.table import DynamoListStore, TableUnavailable
-
-__all__ = ["DynamoListStore", "ListImage", "TableUnavailable", "list_image"]
