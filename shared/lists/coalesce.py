@@ -74,6 +74,9 @@ class TitleState:
     """What the store read of each user list beside its slot (the outcomes its item keeps),
     opaque here: handed back with the first write of that user list, so the store writes it
     again without keeping anything between calls. Not part of the state's value."""
+    held: Mapping[str, int] = field(default_factory=dict, compare=False)
+    """The bytes of what the store read of each user list beside its slot: every write of that
+    user list stores it again (less what the store moves out), so a write is sized with it."""
 
 
 @dataclass(frozen=True)
@@ -174,15 +177,16 @@ def plan_title(
         status, reason, next_aggregate, next_slot = decide(aggregate, slot, change)
         decision = remembered(status, reason, now_ms, fingerprint(change))
         outcome_bytes = _outcome_bytes(decision)
-        size = _added_bytes(pending, change.user, next_slot, outcome_bytes)
+        slot_bytes = _slot_bytes(next_slot) + state.held.get(change.user, 0)
+        size = _added_bytes(pending, change.user, slot_bytes, outcome_bytes)
         if not pending.fits(change.user, size, outcome_bytes, _aggregate_bytes(next_aggregate), limits):
             writes.append(pending.write(state, version, aggregate))
             version, pending = version + 1, _Pending()
-            size = _added_bytes(pending, change.user, next_slot, outcome_bytes)
+            size = _added_bytes(pending, change.user, slot_bytes, outcome_bytes)
         known[ref] = pending.decided[ref] = decision
         pending.size += size
         pending.outcome_bytes[change.user] = pending.outcome_bytes.get(change.user, 0) + outcome_bytes
-        pending.slot_bytes[change.user] = _slot_bytes(next_slot)
+        pending.slot_bytes[change.user] = slot_bytes
         # A change that does not apply leaves its slot as it was: its item is stored all the
         # same, since the outcome is kept with it.
         pending.slots[change.user] = next_slot
@@ -199,10 +203,10 @@ def plan_title(
     return TitlePlan(writes, outcomes)
 
 
-def _added_bytes(pending: _Pending, user: str, next_slot: Slot, outcome_bytes: int) -> int:
+def _added_bytes(pending: _Pending, user: str, slot_bytes: int, outcome_bytes: int) -> int:
     """What a change adds to the write being filled: its outcome, and what its user list's item
-    grows by (all of it, the first time the write stores that user list)."""
-    return outcome_bytes + _slot_bytes(next_slot) - pending.slot_bytes.get(user, 0)
+    grows by to `slot_bytes` (all of it, the first time the write stores that user list)."""
+    return outcome_bytes + slot_bytes - pending.slot_bytes.get(user, 0)
 
 
 def decide(

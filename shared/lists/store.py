@@ -70,7 +70,9 @@ class ListStore(Protocol):
 
     def commit(self, writes: Mapping[str, Sequence[Write]], expires_at: int) -> CommitResult:
         """Stores each title's writes in order, each one only if the title's version is still
-        the one it expects. `expires_at` (epoch seconds) is when what they remember may go."""
+        the one it expects and its user lists are still as `load` read them (the writes are
+        planned from its state, `carried` included). `expires_at` (epoch seconds) is when what
+        they remember may go."""
         ...
 
     # -- reads -----------------------------------------------------------------------------------

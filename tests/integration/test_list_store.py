@@ -85,7 +85,8 @@ def test_a_write_planned_from_a_version_that_is_gone_is_refused_and_stores_nothi
 
 def test_tombstones_are_not_read_as_lists(store: ListStore) -> None:
     store.commit({"t": [first_write("t", "ann")]}, 0)
-    store.commit({"t": [Write("t", 1, None, {"ann": Slot(None, (9, "", 0, "d"))})]}, 0)
+    (read,) = store.load({"t": {"ann": set()}}).values()
+    store.commit({"t": [Write("t", 1, None, {"ann": Slot(None, (9, "", 0, "d"))}, carried=read.carried)]}, 0)
     assert store.aggregate("t") is None and store.user_list("t", "ann") is None
     (state,) = store.load({"t": {"ann": set()}}).values()
     assert state.version == 2 and state.slots["ann"] == Slot(None, (9, "", 0, "d"))

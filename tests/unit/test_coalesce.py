@@ -186,6 +186,17 @@ def test_writes_are_split_by_bytes_as_well_as_by_items() -> None:
     assert one_list.slots["user0"].user_list is not None
 
 
+def test_what_the_store_holds_beside_each_list_counts_toward_a_writes_bytes() -> None:
+    # 99 small lists fit one write; each carrying 64 KB of the store's own (the filters of its
+    # moved-out outcomes), they take 6 MB and must be split under the write's budget.
+    changes: list[Change] = [tally(str(n), f"user{n}", 1) for n in range(99)]
+    assert len(plan(changes).writes) == 1
+    held = {f"user{n}": 64 * 1024 for n in range(99)}
+    writes = plan(changes, TitleState("stats", held=held)).writes
+    assert len(writes) == 2 and sum(len(write.slots) for write in writes) == 99
+    assert all(len(write.slots) * 64 * 1024 < MAX_BYTES_PER_WRITE for write in writes)
+
+
 def test_a_number_that_cannot_be_stored_exactly_rejects_only_its_record() -> None:
     result = plan([tally("1", "bill", "1E+30"), tally("2", "bill", "0.0000000001"), tally("3", "beth", 1)])
     assert statuses(result) == ["applied", "rejected", "applied"]

@@ -20,7 +20,7 @@ from shared.lists.user_list import UserList
 from tests.support.aws import ROOT
 
 
-def test_a_write_becomes_one_guarded_aggregate_put_and_its_user_lists_with_their_outcomes() -> None:
+def test_a_write_becomes_guarded_puts_of_its_aggregate_and_its_user_lists_with_their_outcomes() -> None:
     bill = UserList("stats", "bill", "tally", {"xp": Decimal(3)}, 1_700_000_000_000)
     write = Write(
         title="stats",
@@ -33,7 +33,8 @@ def test_a_write_becomes_one_guarded_aggregate_put_and_its_user_lists_with_their
     digest = hashlib.sha256(json.dumps(["bill", "e1"], separators=(",", ":")).encode()).digest()[:16]
     packed = digest + (1_700_000_000_002).to_bytes(6, "big") + b"\x01" + bytes.fromhex("00112233445566ff")
     assert stored.moved_out == []
-    assert layout.transact_actions("lists", stored.items, write.expected_version) == [
+    # bill's item was read at version 3; "gone" had none.
+    assert layout.transact_actions("lists", stored.items, [write.expected_version, 3, 0]) == [
         {
             "Put": {
                 "TableName": "lists",
@@ -71,6 +72,9 @@ def test_a_write_becomes_one_guarded_aggregate_put_and_its_user_lists_with_their
                     "version": {"N": "5"},
                     "outcomes": {"B": packed},
                 },
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":expected": {"N": "3"}},
             }
         },
         {
@@ -87,6 +91,7 @@ def test_a_write_becomes_one_guarded_aggregate_put_and_its_user_lists_with_their
                     "version": {"N": "5"},
                     "fence": {"L": [{"N": "1700000000001"}, {"S": "shardId-1"}, {"S": "7"}, {"S": "d1"}]},
                 },
+                "ConditionExpression": "attribute_not_exists(pk)",
             }
         },
     ]
@@ -94,7 +99,9 @@ def test_a_write_becomes_one_guarded_aggregate_put_and_its_user_lists_with_their
 
 def test_the_first_write_of_a_title_requires_that_it_does_not_exist() -> None:
     write = Write("t", 0, None, {"u": Slot()}, {("u", "e"): Remembered("superseded")})
-    (guarded, user_list) = layout.transact_actions("lists", layout.stored_write(write, {}, 0, 25).items, 0)
+    (guarded, user_list) = layout.transact_actions(
+        "lists", layout.stored_write(write, {}, 0, 25).items, [0, 0]
+    )
     assert guarded["Put"]["ConditionExpression"] == "attribute_not_exists(pk)"
     assert "ExpressionAttributeValues" not in guarded["Put"]
     kept = layout.outcomes_from_item(layout.from_attributes(user_list["Put"]["Item"]))
@@ -156,11 +163,11 @@ def test_packed_outcomes_read_back_exactly() -> None:
 
 def test_change_keys_are_scoped_to_the_user_list_and_unambiguous() -> None:
     keys = {
-        layout.change_key("t", "alice", "K1"),
-        layout.change_key("t", "bob", "K1"),
-        layout.change_key("t", "a", "b#K1"),
-        layout.change_key("t", "a#b", "K1"),
-        layout.change_key("t", "alice", "K1 "),
+        layout.digest_key("t", outcomes.digest("alice", "K1")),
+        layout.digest_key("t", outcomes.digest("bob", "K1")),
+        layout.digest_key("t", outcomes.digest("a", "b#K1")),
+        layout.digest_key("t", outcomes.digest("a#b", "K1")),
+        layout.digest_key("t", outcomes.digest("alice", "K1 ")),
     }
     assert len(keys) == 5
     assert all(len(key[1]) == len("C#") + 32 for key in keys)  # 128 bits
@@ -177,7 +184,8 @@ def test_the_largest_lists_the_limits_allow_fit_an_item_and_the_largest_write_a_
     plan = plan_title(TitleState(title), changes, 0)
     assert [outcome.status for outcome in plan.outcomes] == ["applied"] * len(users)
     for write in plan.writes:
-        actions = layout.transact_actions("lists", layout.stored_write(write, {}, 0, 25).items, 0)
+        items = layout.stored_write(write, {}, 0, 25).items
+        actions = layout.transact_actions("lists", items, [0] * len(items))
         sizes = [item_size(action["Put"]["Item"]) for action in actions]
         assert max(sizes) < 400 * 1024 and len(actions) <= MAX_ITEMS_PER_WRITE + 1
         assert sum(sizes) <= MAX_TRANSACTION_BYTES

@@ -21,7 +21,7 @@ lists the titles.
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,10 +80,6 @@ def user_list_key(title: str, user: str) -> Key:
     return (title_key(title), USER_PREFIX + user)
 
 
-def change_key(title: str, user: str, event_id: str) -> Key:
-    return digest_key(title, digest(user, event_id))
-
-
 def digest_key(title: str, key: bytes) -> Key:
     return (title_key(title), CHANGE_PREFIX + key.hex())
 
@@ -135,6 +131,12 @@ def kept_tombstone(item: Mapping[str, Any], window_hours: int) -> dict[str, Any]
     )
     expires_at = (newest + window_hours * HOUR_MS) // 1000
     return user_list_item(item["title"], item["user"], Slot(), version_of(item), expires_at, outcomes)
+
+
+def outcome_bytes(item: Mapping[str, Any]) -> int:
+    """What a user-list item's outcomes take, the filters of those that moved out included: up
+    to 64 KB beside the list, which every write of the item carries."""
+    return sum(len(name) + len(bytes(item[name])) for name in INTERNAL_ATTRIBUTES if name in item)
 
 
 def outcome_room(item: Mapping[str, Any]) -> int:
@@ -194,12 +196,13 @@ class StoredWrite:
 
 
 def stored_write(
-    write: Write, earlier: Mapping[str, Outcomes], expires_at: int, window_hours: int
+    write: Write, earlier: Mapping[str, Outcomes], expires_at: int, window_hours: int, final: bool = False
 ) -> StoredWrite:
     """The items of `write`, given the outcomes each of its user lists' items kept before it.
 
     `expires_at` is when the write's own outcomes may be forgotten (epoch seconds): one window
-    after the write, so outcomes decided a window before the write are dropped."""
+    after the write, so outcomes decided a window before the write are dropped. `final`: the
+    write's outcomes are of changes stored already (a rebuild's), and may move out at once."""
     window_ms = window_hours * HOUR_MS
     forgotten_before = expires_at * 1000 - 2 * window_ms
     decided: dict[str, list[Kept]] = {}
@@ -215,11 +218,11 @@ def stored_write(
             write.title, user, slot, write.version, expires_at, Outcomes((), before.moved_out)
         )
         room = outcome_room(bare)
-        outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room)
+        outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room, final)
         grown = moved_out.packed_size(outcomes.moved_out) - moved_out.packed_size(before.moved_out)
         if grown > 0:
             # The filters grew with what moved out: that much less room for the outcomes kept.
-            outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room - grown)
+            outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room - grown, final)
         kept_by_user[user] = outcomes
         items.append(user_list_item(write.title, user, slot, write.version, expires_at, outcomes))
         change_items += [change_item(write.title, each, window_hours) for each in moved]
@@ -227,21 +230,28 @@ def stored_write(
 
 
 def transact_actions(
-    table_name: str, items: list[dict[str, Any]], expected_version: int
+    table_name: str, items: list[dict[str, Any]], expected_versions: Sequence[int]
 ) -> list[dict[str, Any]]:
-    """The TransactWriteItems actions of one write's items: the aggregate (the first) put only if
-    the title is still at the version the write was planned from, the other items put with it."""
-    aggregate, *others = items
-    guarded: dict[str, Any] = {"TableName": table_name, "Item": to_attributes(aggregate)}
-    if expected_version == 0:
-        guarded["ConditionExpression"] = "attribute_not_exists(pk)"
-    else:
-        guarded["ConditionExpression"] = "#version = :expected"
-        guarded["ExpressionAttributeNames"] = {"#version": "version"}
-        guarded["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
-    return [{"Put": guarded}] + [
-        {"Put": {"TableName": table_name, "Item": to_attributes(item)}} for item in others
+    """The TransactWriteItems actions of one write's items (the aggregate, then its user lists),
+    each put only if its item is still at the version the write was planned from (0: absent).
+    The aggregate's version serializes the title's writes; each user list's own guards what
+    was read of it, since a BatchGetItem is no snapshot: the aggregate may be read after another
+    writer's commit and a user list before it. A condition costs no write unit."""
+    return [
+        {"Put": _guarded(table_name, item, version)}
+        for item, version in zip(items, expected_versions, strict=True)
     ]
+
+
+def _guarded(table_name: str, item: Mapping[str, Any], expected_version: int) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table_name, "Item": to_attributes(item)}
+    if expected_version == 0:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        put["ConditionExpression"] = "#version = :expected"
+        put["ExpressionAttributeNames"] = {"#version": "version"}
+        put["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
+    return put
 
 
 # -- items in ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ Packed into the item's `movedOut` binary, generation after generation: the newes
 (epoch ms, 6 bytes), how many outcomes it holds (4 bytes), its size (2 bytes), its bits.
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -47,29 +48,43 @@ class Generation:
     def full(self) -> bool:
         return self.count * BITS_PER_OUTCOME >= len(self.bits) * 8
 
-    def may_hold(self, digest: bytes) -> bool:
-        return all(self.bits[at // 8] >> (at % 8) & 1 for at in _positions(digest, len(self.bits) * 8))
+    def until_full(self) -> int:
+        """How many more outcomes it takes before it is full."""
+        return max(0, math.ceil(len(self.bits) * 8 / BITS_PER_OUTCOME) - self.count)
 
-    def with_digests(self, digests: list[bytes], newest: int) -> "Generation":
+    def may_hold(self, hashed: "Hashed") -> bool:
+        return all(self.bits[at // 8] >> (at % 8) & 1 for at in hashed.positions(len(self.bits) * 8))
+
+    def with_digests(self, hashed: list["Hashed"], newest: int) -> "Generation":
         bits = bytearray(self.bits)
-        for digest in digests:
-            for at in _positions(digest, len(bits) * 8):
+        for each in hashed:
+            for at in each.positions(len(bits) * 8):
                 bits[at // 8] |= 1 << (at % 8)
-        return Generation(max(self.newest, newest), self.count + len(digests), bytes(bits))
+        return Generation(max(self.newest, newest), self.count + len(hashed), bytes(bits))
 
 
-def _positions(digest: bytes, size: int) -> list[int]:
-    """The filter's bits for a digest (itself uniform: SHA-256), by double hashing."""
-    first = int.from_bytes(digest[:8], "big")
-    step = int.from_bytes(digest[8:16], "big") | 1
-    return [(first + n * step) % size for n in range(HASHES)]
+@dataclass(frozen=True)
+class Hashed:
+    """A digest as the filters hash it (itself uniform: SHA-256), by double hashing: read once,
+    whatever the number of generations it is tried against."""
+
+    first: int
+    step: int
+
+    @classmethod
+    def of(cls, digest: bytes) -> "Hashed":
+        return cls(int.from_bytes(digest[:8], "big"), int.from_bytes(digest[8:16], "big") | 1)
+
+    def positions(self, size: int) -> list[int]:
+        return [(self.first + n * self.step) % size for n in range(HASHES)]
 
 
 MovedOut = tuple[Generation, ...]
 
 
 def may_have_moved_out(moved_out: MovedOut, digest: bytes) -> bool:
-    return any(generation.may_hold(digest) for generation in moved_out)
+    hashed = Hashed.of(digest)
+    return any(generation.may_hold(hashed) for generation in moved_out)
 
 
 def budget(changes: int) -> int:
@@ -84,11 +99,17 @@ def moving_out(
     they stay within `max_bytes`; generations whose newest outcome was decided before
     `forgotten_before` are dropped."""
     live = [generation for generation in moved_out if generation.newest >= forgotten_before]
-    for digest, decided_at in moved:
-        if not live or (live[-1].full and _size(live) + 2 * len(live[-1].bits) <= max_bytes):
-            size = 2 * len(live[-1].bits) if live else FIRST_BYTES
-            live.append(Generation(0, 0, bytes(size)))
-        live[-1] = live[-1].with_digests([digest], decided_at)
+    pending = [(Hashed.of(digest), decided_at) for digest, decided_at in moved]
+    while pending:
+        may_grow = bool(live) and _size(live) + 2 * len(live[-1].bits) <= max_bytes
+        if not live or (live[-1].full and may_grow):
+            live.append(Generation(0, 0, bytes(2 * len(live[-1].bits) if live else FIRST_BYTES)))
+            may_grow = _size(live) + 2 * len(live[-1].bits) <= max_bytes
+        # The newest generation takes outcomes until it is full and a next one may follow; past
+        # the budget it takes every one that is left.
+        taken = max(1, live[-1].until_full()) if may_grow else len(pending)
+        chunk, pending = pending[:taken], pending[taken:]
+        live[-1] = live[-1].with_digests([hashed for hashed, _ in chunk], max(at for _, at in chunk))
     return tuple(live)
 
 

@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from shared.adapters.dynamodb.moved_out import MovedOut, budget, may_have_moved_out, moving_out
 from shared.lists.changes import FINGERPRINT_HEX
@@ -64,10 +65,13 @@ class Outcomes:
     """Filters of the outcomes of the window that moved out to change items of their own."""
 
     def find(self, key: bytes) -> Remembered | None:
-        for each in self.kept:
-            if each.digest == key:
-                return each.outcome
-        return None
+        return self._by_digest.get(key)
+
+    @cached_property
+    def _by_digest(self) -> dict[bytes, Remembered]:
+        # A hot list's item holds its last write's outcomes, a thousand or more, and a batch
+        # looks up as many ids in it: an index, not a scan per id.
+        return {each.digest: each.outcome for each in self.kept}
 
     def may_have_moved_out(self, key: bytes) -> bool:
         """Whether the outcome of an id the item does not hold may be in a change item of its
@@ -80,30 +84,36 @@ NO_OUTCOMES = Outcomes()
 
 
 def keep(
-    outcomes: Outcomes, decided: Iterable[Kept], forgotten_before: int, room: int
+    outcomes: Outcomes, decided: Iterable[Kept], forgotten_before: int, room: int, final: bool = False
 ) -> tuple[Outcomes, list[Kept]]:
     """What an item stores after a write that decides `decided`, and the outcomes that move out
     to change items of their own (to be put before the write commits).
 
     Outcomes decided before `forgotten_before` have left the window and are dropped; the write's
-    own are kept whatever their size; earlier ones move out, oldest first, while the outcomes
-    would take more than `room` bytes."""
+    own are kept whatever their size, unless they are `final` (a rebuild's: their changes are
+    stored already, so nothing waits on the write to commit them); earlier ones move out, oldest
+    first, while the outcomes would take more than `room` bytes. Final outcomes get the least
+    filters: what filters are worth depends on the changes the list's writes will decide, which
+    a rebuild does not know, and the least keeps the cost at worst a lookup per id."""
     held = {each.digest for each in outcomes.kept}
     new = [each for each in decided if each.digest not in held]
     earlier = [each for each in outcomes.kept if each.outcome.decided_at >= forgotten_before]
-    over = sum(each.size() for each in earlier) + sum(each.size() for each in new) - room
+    movable, staying = earlier, new
+    if final:
+        movable, staying = sorted([*earlier, *new], key=lambda each: each.outcome.decided_at), []
+    over = sum(each.size() for each in movable) + sum(each.size() for each in staying) - room
     moving = 0
-    while over > 0 and moving < len(earlier):
-        over -= earlier[moving].size()
+    while over > 0 and moving < len(movable):
+        over -= movable[moving].size()
         moving += 1
-    moved = earlier[:moving]
+    moved = movable[:moving]
     moved_out = moving_out(
         outcomes.moved_out,
         [(each.digest, each.outcome.decided_at) for each in moved],
         forgotten_before,
-        budget(len(new)),
+        budget(0 if final else len(new)),
     )
-    return Outcomes((*earlier[moving:], *new), moved_out), moved
+    return Outcomes((*movable[moving:], *staying), moved_out), moved
 
 
 def pack(kept: Sequence[Kept]) -> bytes:

@@ -13,7 +13,7 @@ thousand records costs a few dozen requests.
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,25 +76,33 @@ class DynamoListStore:
             for title, users in wanted.items()
             for user in users
         }
+        # Each id's digest once: it finds the outcome in the item, tries the filters and keys
+        # the change item.
+        digests = {
+            (title, user): {event_id: digest(user, event_id) for event_id in ids}
+            for title, users in wanted.items()
+            for user, ids in users.items()
+        }
         moved_out = self.get_many(
             [
-                layout.change_key(title, user, event_id)
-                for title, users in wanted.items()
-                for user, ids in users.items()
-                for event_id in self._elsewhere(outcomes[(title, user)], user, ids)
+                layout.digest_key(title, key)
+                for (title, user), by_id in digests.items()
+                for key in self._elsewhere(outcomes[(title, user)], by_id.values())
             ]
         )
         states = {}
         for title, users in wanted.items():
             aggregate = found.get(layout.aggregate_key(title))
-            slots, known, carried = {}, {}, {}
-            for user, ids in users.items():
+            slots, known, carried, held = {}, {}, {}, {}
+            for user in users:
                 item = found.get(layout.user_list_key(title, user))
+                kept = outcomes[(title, user)]
                 if item is not None:
                     slots[user] = layout.slot_from_item(item)
-                    carried[user] = outcomes[(title, user)]
-                for event_id in ids:
-                    outcome = self._outcome(title, user, event_id, outcomes[(title, user)], moved_out)
+                    carried[user] = _Loaded(kept, layout.version_of(item))
+                    held[user] = layout.outcome_bytes(item)
+                for event_id, key in digests[(title, user)].items():
+                    outcome = kept.find(key) or _remembered(moved_out.get(layout.digest_key(title, key)))
                     if outcome is not None:
                         known[(user, event_id)] = outcome
             states[title] = TitleState(
@@ -104,30 +112,16 @@ class DynamoListStore:
                 slots=slots,
                 known=known,
                 carried=carried,
+                held=held,
             )
         return states
 
     @staticmethod
-    def _elsewhere(outcomes: Outcomes, user: str, ids: Collection[str]) -> list[str]:
-        """The ids an item does not hold that may be in change items of their own."""
+    def _elsewhere(outcomes: Outcomes, keys: Iterable[bytes]) -> list[bytes]:
+        """The digests of ids an item does not hold that may be in change items of their own."""
         if not outcomes.moved_out:
             return []
-        keys = {event_id: digest(user, event_id) for event_id in ids}
-        return [
-            event_id
-            for event_id, key in keys.items()
-            if outcomes.find(key) is None and outcomes.may_have_moved_out(key)
-        ]
-
-    @staticmethod
-    def _outcome(
-        title: str, user: str, event_id: str, outcomes: Outcomes, moved_out: Mapping[Key, dict[str, Any]]
-    ) -> Remembered | None:
-        kept = outcomes.find(digest(user, event_id))
-        if kept is not None:
-            return kept
-        item = moved_out.get(layout.change_key(title, user, event_id))
-        return layout.remembered_from_item(item) if item is not None else None
+        return [key for key in keys if outcomes.find(key) is None and outcomes.may_have_moved_out(key)]
 
     def get_many(self, keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
         """Items by key, read consistently, 100 keys a request."""
@@ -159,13 +153,13 @@ class DynamoListStore:
     def commit(self, writes: Mapping[str, Sequence[Write]], expires_at: int) -> CommitResult:
         """Stores each title's writes in order, packing titles into shared transactions.
 
-        A title whose write is refused (its aggregate moved on) is reported stale and its later
-        writes are not tried; the other titles of that transaction are tried again. A write's
-        user lists start from the outcomes the previous write of this call left them, or those
-        the load read (the write's `carried`)."""
+        A title whose write is refused (its aggregate or a user list moved on) is reported stale
+        and its later writes are not tried; the other titles of that transaction are tried again.
+        A write's user lists start from what the previous write of this call left them, or from
+        what the load read (the write's `carried`)."""
         result = CommitResult()
         queues = {title: deque(title_writes) for title, title_writes in writes.items() if title_writes}
-        kept: dict[tuple[str, str], Outcomes] = {}
+        kept: dict[tuple[str, str], _Loaded] = {}
         while queues:
             prepared = [self._prepare(queue[0], expires_at, kept) for queue in queues.values()]
             for pack in _packs(prepared):
@@ -173,7 +167,13 @@ class DynamoListStore:
                     if outcome is None:
                         result.committed[title] = result.committed.get(title, 0) + 1
                         entry = next(entry for entry in pack if entry.write.title == title)
-                        kept.update({(title, user): each for user, each in entry.stored.outcomes.items()})
+                        version = entry.write.version
+                        kept.update(
+                            {
+                                (title, user): _Loaded(each, version)
+                                for user, each in entry.stored.outcomes.items()
+                            }
+                        )
                         queues[title].popleft()
                         if queues[title]:
                             continue
@@ -209,22 +209,24 @@ class DynamoListStore:
         return {entry.write.title: outcome for entry in pack}
 
     def _prepare(
-        self, write: Write, expires_at: int, kept: Mapping[tuple[str, str], Outcomes]
+        self, write: Write, expires_at: int, kept: Mapping[tuple[str, str], "_Loaded"]
     ) -> "_Prepared":
-        earlier = {
-            user: kept.get((write.title, user)) or _outcomes(write.carried.get(user)) for user in write.slots
+        loaded = {
+            user: kept.get((write.title, user)) or _loaded(write.carried.get(user)) for user in write.slots
         }
+        earlier = {user: each.outcomes for user, each in loaded.items()}
         stored = layout.stored_write(write, earlier, expires_at, self._window_hours)
-        actions = layout.transact_actions(self.table_name, stored.items, write.expected_version)
+        versions = [write.expected_version, *(each.version for each in loaded.values())]
+        actions = layout.transact_actions(self.table_name, stored.items, versions)
         return _Prepared(write, stored, actions, sum(item_size(action["Put"]["Item"]) for action in actions))
 
     def _transact(self, pack: Sequence["_Prepared"]) -> set[str] | Exception | None:
         """None when stored; the titles whose version moved on when cancelled; Refused when it
         can never be stored; the error when it failed for a cause that may pass."""
         actions: list[dict[str, Any]] = []
-        aggregate_at: dict[int, str] = {}
+        title_at: list[str] = []
         for entry in pack:
-            aggregate_at[len(actions)] = entry.write.title
+            title_at += [entry.write.title] * len(entry.actions)
             actions += entry.actions
         try:
             self.client.transact_write_items(TransactItems=actions)
@@ -238,9 +240,9 @@ class DynamoListStore:
                 return TableUnavailable(f"TransactWriteItems: {error}")
             reasons = error.response.get("CancellationReasons") or []
             refused = {
-                aggregate_at[index]
+                title_at[index]
                 for index, reason in enumerate(reasons)
-                if index in aggregate_at
+                if index < len(title_at)
                 and reason.get("Code") in ("ConditionalCheckFailed", "TransactionConflict")
             }
             if not refused and any(reason.get("Code") not in (None, "None") for reason in reasons):
@@ -271,10 +273,10 @@ class DynamoListStore:
 
     def change(self, title: str, user: str, event_id: str) -> Remembered | None:
         outcomes = layout.outcomes_from_item(self.get(layout.user_list_key(title, user)))
-        if not self._elsewhere(outcomes, user, [event_id]):
-            return outcomes.find(digest(user, event_id))
-        item = self.get(layout.change_key(title, user, event_id))
-        return layout.remembered_from_item(item) if item is not None else None
+        key = digest(user, event_id)
+        if not self._elsewhere(outcomes, [key]):
+            return outcomes.find(key)
+        return _remembered(self.get(layout.digest_key(title, key)))
 
     def query_page(
         self, limit: int, start: Mapping[str, Any] | None, **query: Any
@@ -355,7 +357,9 @@ class DynamoListStore:
 
     def put(self, writes: Sequence[Write], expires_at: int) -> int:
         """Stores the writes as they are, each user list keeping the outcomes its item holds (a
-        rebuild replaces lists, never what was decided for them)."""
+        rebuild replaces lists, never what was decided for them). The writes' own outcomes are
+        of changes already archived, so what does not fit an item moves out at once: a hot
+        list's window of ids would not fit in one."""
         keys = [layout.user_list_key(write.title, user) for write in writes for user in write.slots]
         found = self.get_many(keys)
         stored = [
@@ -367,6 +371,7 @@ class DynamoListStore:
                 },
                 expires_at,
                 self._window_hours,
+                final=True,
             )
             for write in writes
         ]
@@ -451,9 +456,22 @@ class _Prepared:
     size: int
 
 
-def _outcomes(carried: object) -> Outcomes:
-    """The outcomes a load carried for a user list (none for one it did not find)."""
-    return carried if isinstance(carried, Outcomes) else NO_OUTCOMES
+def _remembered(change_item: Mapping[str, Any] | None) -> Remembered | None:
+    return layout.remembered_from_item(change_item) if change_item is not None else None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What a write of a user list starts from beside its slot: the outcomes its item keeps and
+    the version it is at (0: no item), which the write's put of it is conditioned on."""
+
+    outcomes: Outcomes
+    version: int
+
+
+def _loaded(carried: object) -> _Loaded:
+    """What a load carried for a user list (no item, for one it did not find)."""
+    return carried if isinstance(carried, _Loaded) else _Loaded(NO_OUTCOMES, 0)
 
 
 def _packs(prepared: Sequence[_Prepared]) -> Iterator[list[_Prepared]]:
