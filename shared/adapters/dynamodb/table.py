@@ -40,6 +40,7 @@ MAX_TRANSACTION_ITEMS = 100
 MAX_TRANSACTION_BYTES = 4_000_000
 MAX_BATCH_GET_KEYS = 100
 MAX_BATCH_WRITE_ITEMS = 25
+MAX_QUERIES_PER_PAGE = 2
 
 
 class TableUnavailable(StoreUnavailable):
@@ -281,10 +282,14 @@ class DynamoListStore:
     def query_page(
         self, limit: int, start: Mapping[str, Any] | None, **query: Any
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """Up to `limit` items of a query after `start`, and the key to go on from (None at the end)."""
+        """Up to `limit` items of a query after `start`, and the key to go on from (None at the end).
+
+        At most MAX_QUERIES_PER_PAGE queries: where a filter leaves out many items (tombstones:
+        deleted lists, or users who only have an outcome kept), a page comes back shorter, with
+        the key to go on from, so no one request reads an unbounded number of items."""
         found: list[dict[str, Any]] = []
         last: dict[str, Any] | None = dict(start) if start else None
-        while len(found) <= limit:
+        for _ in range(MAX_QUERIES_PER_PAGE):
             request = dict(query, TableName=self.table_name, Limit=limit + 1 - len(found))
             if last:
                 request["ExclusiveStartKey"] = layout.to_attributes(last)
@@ -295,10 +300,10 @@ class DynamoListStore:
                 if "LastEvaluatedKey" in response
                 else None
             )
-            if last is None:
+            if last is None or len(found) > limit:
                 break
         if len(found) <= limit:
-            return found, None
+            return found, last
         page = found[:limit]
         key_names = ("pk", "sk", *((query.get("IndexName") and ("gsi1pk", "gsi1sk")) or ()))
         return page, {name: page[-1][name] for name in key_names}
