@@ -8,7 +8,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from botocore.exceptions import ClientError
 
 from services.admin import operations
