@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import coldstart_runner, listener_bench, parse_bench, stack, trigger_bench
+from bench import coldstart_runner, core_bench, listener_bench, parse_bench, stack, trigger_bench
 from bench.results import Figure, markdown, read, write
 from listmgr.endpoint import moto_server
 from tests.support.aws import Aws, free_port
@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 figures["listener"] = listener_bench.figures(
                     aws, folder, scale.ours_records, scale.baseline_records
                 )
+                figures["listener"].append(core_bench.figure(scale.ours_records))
                 figures["listener"] += listener_bench.hot_list(
                     aws, folder, scale.hot_records, scale.baseline_records
                 )

@@ -52,14 +52,14 @@ def trigger_event() -> dict[str, Any]:
     # The trigger imports all of these itself: building the item costs its cold start nothing more.
     from decimal import Decimal
 
-    from shared.adapters.dynamodb import layout
+    from shared.adapters.dynamodb import attributes, layout
     from shared.clock import now_ms
     from shared.lists.coalesce import Slot
     from shared.lists.user_list import UserList
 
     user = uuid.uuid4().hex
     user_list = UserList("cold start", user, "tally", {"xp": Decimal(1)}, now_ms())
-    item = layout.to_attributes(layout.user_list_item("cold start", user, Slot(user_list), 1, 0))
+    item = attributes.to_attributes(layout.user_list_item("cold start", user, Slot(user_list), 1, 0))
     return {
         "Records": [
             {
@@ -70,7 +70,7 @@ def trigger_event() -> dict[str, Any]:
                 "awsRegion": "us-east-1",
                 "dynamodb": {
                     "ApproximateCreationDateTime": time.time(),
-                    "Keys": layout.to_attributes(layout.as_key(layout.user_list_key("cold start", user))),
+                    "Keys": attributes.to_attributes(layout.as_key(layout.user_list_key("cold start", user))),
                     "NewImage": item,
                     "SequenceNumber": str(uuid.uuid4().int % 10**20),
                     "SizeBytes": 200,

@@ -4,7 +4,8 @@ Every side gets the same records, in batches of the same size. Requests and writ
 counted at each side's client (bench/meter.py); archive round trips at each archive. The
 baselines apply records one at a time, so their cost per record does not depend on how many run:
 they run on the first `baseline_records` records, ours on all of them (costs are given per 1,000
-records). CPU is the handler thread's own (time.thread_time): moto serves from other threads.
+records). CPU is the handler thread's own (time.thread_time: moto serves from other threads), less
+what the meter itself spends sizing the items it counts.
 """
 
 import base64
@@ -22,12 +23,15 @@ from bench.results import Figure, cost, rate
 from bench.sample_listener import SampleListener
 from bench.workload import submissions
 from services.listener.handler import listener
+from shared.adapters.aws import client_config
 from shared.adapters.dynamodb import DynamoListStore
+from shared.adapters.dynamodb.requests import write_plainly
 from shared.adapters.kinesis import KinesisStream
 from shared.adapters.sql_archive import open_archive
 from shared.clock import now_ms
 from shared.events.testing import kinesis_event
 from shared.lists.dedup import HOUR_MS
+from shared.settings import ClientLimits
 from shared.stream.batch import batch_response
 from shared.stream.decoders import from_kinesis
 from shared.stream.flavors.materialize import MaterializeOptions
@@ -93,7 +97,8 @@ def run_ours(
 ) -> Run:
     """Our listener on `batches`; `clock`, given a batch's number, says when that batch runs
     (epoch ms; now if not given)."""
-    client = aws.client("dynamodb")
+    # The client as the listener makes it in AWS (shared/adapters/aws.py).
+    client = write_plainly(aws.client("dynamodb", client_config(ClientLimits())))
     table = table or create_table(aws, "ours")
     archive = open_archive(f"sqlite:///{folder}/ours-{uuid.uuid4().hex[:6]}.db")
     archive.migrate()
@@ -119,6 +124,7 @@ def run_ours(
         batch_number[0] += 1
 
     wall, cpu = timed(handle, batches)
+    cpu -= meter.cpu_seconds
     records = sum(len(batch["Records"]) for batch in batches)
     return Run(records, meter.total_requests, meter.write_units, meter.read_units, calls[0], wall, cpu)
 
@@ -147,6 +153,7 @@ def run_sample(aws: Aws, folder: Path, batches: list[dict[str, Any]]) -> Run:
         lambda record: insert(record["eventID"], base64.b64decode(record["kinesis"]["data"])),
     )
     wall, cpu = timed(sample.handle, batches)
+    cpu -= meter.cpu_seconds
     records = sum(len(batch["Records"]) for batch in batches)
     return Run(records, meter.total_requests, meter.write_units, meter.read_units, calls[0], wall, cpu)
 
@@ -158,6 +165,7 @@ def run_powertools(aws: Aws, folder: Path, batches: list[dict[str, Any]], held: 
     side = PowertoolsListener(client, create_table(aws, "powertools"), idempotency, insert)
     meter = DynamoMeter(client)
     wall, cpu = timed(side.handle, batches)
+    cpu -= meter.cpu_seconds
     records = sum(len(batch["Records"]) for batch in batches)
     return Run(records, meter.total_requests, meter.write_units, meter.read_units, calls[0], wall, cpu)
 

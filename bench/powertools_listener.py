@@ -37,13 +37,12 @@ from aws_lambda_powertools.utilities.parser.models import (
 from botocore.exceptions import ClientError
 from pydantic import Json
 
+from bench.boto3_items import from_attributes, to_attributes
 from shared.adapters.dynamodb.layout import (
     aggregate_from_item,
     aggregate_item,
     aggregate_key,
     as_key,
-    from_attributes,
-    to_attributes,
     user_list_from_item,
     user_list_item,
     user_list_key,

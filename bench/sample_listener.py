@@ -9,14 +9,13 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from bench.boto3_items import from_attributes, to_attributes
 from shared.adapters.dynamodb.layout import (
     Key,
     aggregate_from_item,
     aggregate_item,
     aggregate_key,
     as_key,
-    from_attributes,
-    to_attributes,
     user_list_from_item,
     user_list_item,
     user_list_key,

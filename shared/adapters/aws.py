@@ -29,11 +29,16 @@ RETRY_AFTER_EXTRA = 5.0
 
 
 def client_config(limits: ClientLimits) -> Config:
+    # No client-side parameter validation: the adapters build every request themselves, the
+    # service validates it anyway (a refusal is a ValidationException the adapters handle), and
+    # botocore's walk of every attribute of every item against the model cost the listener more
+    # CPU than building the requests.
     return Config(
         retries={"mode": "standard", "total_max_attempts": limits.max_attempts},
         connect_timeout=limits.connect_timeout,
         read_timeout=limits.read_timeout,
         max_pool_connections=20,
+        parameter_validation=False,
     )
 
 
@@ -51,7 +56,14 @@ def worst_case_seconds(limits: ClientLimits) -> float:
 @cache
 def client(service: str, region: str, limits: ClientLimits | None = None) -> Any:
     config = client_config(limits or ClientLimits())
-    return boto3.session.Session().client(service, region_name=region, config=config)
+    made = boto3.session.Session().client(service, region_name=region, config=config)
+    if service == "dynamodb":
+        # Imported here: the adapter's module pulls in nothing a function that only needs
+        # another service should pay for.
+        from shared.adapters.dynamodb.requests import write_plainly  # noqa: PLC0415
+
+        write_plainly(made)
+    return made
 
 
 def secret_json(secret_arn: str, region: str, limits: ClientLimits | None = None) -> dict[str, Any]:

@@ -21,7 +21,8 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -47,6 +48,8 @@ COLUMNS = (
     "document",
     "archived_at",
 )
+_values = attrgetter(*COLUMNS)
+"""A row's values in the order of COLUMNS (dataclasses.astuple deep-copies every field)."""
 KEY = ("title", "user_name", "id")
 """A row's identity (ArchiveKey): an id is unique within its user list only."""
 
@@ -257,7 +260,7 @@ class Archive:
         )
         with self._cursor() as cursor:
             self._require_schema(cursor)
-            cursor.executemany(statement, [astuple(row) for row in rows])
+            cursor.executemany(statement, [_values(row) for row in rows])
 
     def forget(self, keys: Sequence[ArchiveKey]) -> None:
         """Removes the rows of records that were archived but then turned out not to apply, by

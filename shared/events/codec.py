@@ -72,9 +72,12 @@ def reference_loads(text: str | bytes) -> Any:
 
 
 def dumps(value: Any) -> str:
-    return simplejson.dumps(
-        _plain_numbers(value), use_decimal=True, ensure_ascii=False, separators=(",", ":")
-    )
+    text: str = _ENCODER.encode(_plain_numbers(value))
+    return text
+
+
+_ENCODER = simplejson.JSONEncoder(use_decimal=True, ensure_ascii=False, separators=(",", ":"))
+"""Built once: simplejson.dumps with options builds an encoder on every call."""
 
 
 def _plain_numbers(value: Any) -> Any:

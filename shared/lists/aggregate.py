@@ -36,8 +36,7 @@ def join(aggregate: Aggregate | None, user_list: UserList) -> Aggregate:
 
 def swap(aggregate: Aggregate, old: UserList, new: UserList) -> Aggregate:
     """The aggregate with a user's previous contribution taken out and the new one added."""
-    sums, counts = _shifted(aggregate, old.entries, -1)
-    sums, counts = _shifted(Aggregate(aggregate.title, aggregate.type, sums, counts, 0, 0), new.entries, +1)
+    sums, counts = _shifted(aggregate, old.entries, -1, new.entries)
     check_size(sums, f"the aggregate of {aggregate.title!r}")
     updated_at = max(aggregate.updated_at, new.updated_at)
     return Aggregate(aggregate.title, aggregate.type, sums, counts, aggregate.users, updated_at)
@@ -69,11 +68,23 @@ def ranking(sums: Mapping[str, Decimal], counts: Mapping[str, int]) -> list[str]
 
 
 def _shifted(
-    aggregate: Aggregate, entries: Mapping[str, Decimal], sign: int
+    aggregate: Aggregate,
+    entries: Mapping[str, Decimal],
+    sign: int,
+    added: Mapping[str, Decimal] | None = None,
 ) -> tuple[dict[str, Decimal], dict[str, int]]:
-    """The sums and counts with `entries` added (sign +1) or taken out (sign -1); a key no
-    user holds any more leaves both."""
+    """The sums and counts with `entries` added (sign +1) or taken out (sign -1), then `added`
+    added, in one copy of them; a key no user holds any more leaves both."""
     sums, counts = dict(aggregate.sums), dict(aggregate.counts)
+    _shift(sums, counts, entries, sign)
+    if added:
+        _shift(sums, counts, added, +1)
+    return sums, counts
+
+
+def _shift(
+    sums: dict[str, Decimal], counts: dict[str, int], entries: Mapping[str, Decimal], sign: int
+) -> None:
     for key, value in entries.items():
         count = counts.get(key, 0) + sign
         if count <= 0:
@@ -82,4 +93,3 @@ def _shifted(
         else:
             sums[key] = numbers.add(sums.get(key, Decimal(0)), value if sign > 0 else -value)
             counts[key] = count
-    return sums, counts

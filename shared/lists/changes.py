@@ -66,5 +66,9 @@ def fingerprint(change: Change) -> str:
     else:
         entries = sorted((key, str(plain(value))) for key, value in change.entries.items())
         content = ["submit", change.type, entries]
-    encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    encoded = _COMPACT.encode(content)
     return hashlib.sha256(encoded.encode()).hexdigest()[:FINGERPRINT_HEX]
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""Built once: json.dumps with options builds an encoder on every call."""

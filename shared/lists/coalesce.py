@@ -23,7 +23,7 @@ from typing import Literal
 from shared.lists.aggregate import Aggregate, join, leave, swap, touch
 from shared.lists.changes import Change, Delete, OrderKey, fingerprint, order_key
 from shared.lists.dedup import Remembered, Status, remembered
-from shared.lists.limits import entries_bytes
+from shared.lists.limits import MAX_NAME_BYTES, entries_bytes
 from shared.lists.numbers import NumberOutOfRange
 from shared.lists.user_list import Rejected, UserList, submit
 
@@ -130,14 +130,22 @@ class _Pending:
     slot_bytes: dict[str, int] = field(default_factory=dict)
     """User -> what that user list's item takes as the write leaves it, outcomes aside."""
 
-    def fits(self, user: str, size: int, outcome_bytes: int, aggregate_bytes: int, limits: "_Limits") -> bool:
+    def fits(
+        self, user: str, size: int, outcome_bytes: int, aggregate: Aggregate | None, limits: "_Limits"
+    ) -> bool:
         """Whether a change that adds `size` bytes to the write, `outcome_bytes` of them to its
-        user list's item, and leaves the aggregate at `aggregate_bytes`, still fits it."""
+        user list's item, and leaves `aggregate`, still fits it."""
         if not self.slots:
             return True
+        total = self.size + size
         return (
             len(self.slots) + (user not in self.slots) <= limits.items
-            and self.size + size + aggregate_bytes <= limits.bytes
+            # Most writes are far from the limit: the largest the aggregate's key count allows
+            # says so at once; only near it are its keys measured.
+            and (
+                total + _aggregate_bytes_at_most(aggregate) <= limits.bytes
+                or total + _aggregate_bytes(aggregate) <= limits.bytes
+            )
             and self.outcome_bytes.get(user, 0) + outcome_bytes <= MAX_OUTCOME_BYTES_PER_ITEM
         )
 
@@ -179,7 +187,7 @@ def plan_title(
         outcome_bytes = _outcome_bytes(decision)
         slot_bytes = _slot_bytes(next_slot) + state.held.get(change.user, 0)
         size = _added_bytes(pending, change.user, slot_bytes, outcome_bytes)
-        if not pending.fits(change.user, size, outcome_bytes, _aggregate_bytes(next_aggregate), limits):
+        if not pending.fits(change.user, size, outcome_bytes, next_aggregate, limits):
             writes.append(pending.write(state, version, aggregate))
             version, pending = version + 1, _Pending()
             size = _added_bytes(pending, change.user, slot_bytes, outcome_bytes)
@@ -271,6 +279,13 @@ def _aggregate_bytes(aggregate: Aggregate | None) -> int:
     # The aggregate item carries its keys twice: sums and counts.
     keys = sum(len(key.encode()) for key in aggregate.sums)
     return ITEM_OVERHEAD_BYTES + 2 * entries_bytes(len(aggregate.sums), keys)
+
+
+def _aggregate_bytes_at_most(aggregate: Aggregate | None) -> int:
+    if aggregate is None:
+        return ITEM_OVERHEAD_BYTES
+    keys = len(aggregate.sums)
+    return ITEM_OVERHEAD_BYTES + 2 * entries_bytes(keys, keys * MAX_NAME_BYTES)
 
 
 def _outcome_bytes(decision: Remembered) -> int:

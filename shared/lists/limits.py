@@ -2,6 +2,8 @@
 
 MAX_NAME_LENGTH = 128
 """Titles, users and entry keys: at most this many characters."""
+MAX_NAME_BYTES = 4 * MAX_NAME_LENGTH
+"""What such a name takes in UTF-8 at most (four bytes a character)."""
 
 MAX_ENTRIES_PER_SUBMISSION = 100
 MAX_KEYS_PER_LIST = 1_000
@@ -13,7 +15,7 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_LIST_BYTES = 180 * 1024
 """The encoded size a list's entries may reach. A DynamoDB item holds at most 400 KB; an aggregate
 item carries its keys twice (sums and counts) and a user list item carries its dedup window, and
-1,000 keys of 128 four-byte characters (over 500 KB) would not fit at all. So a change that would
+1,000 keys of MAX_NAME_BYTES each (over 500 KB) would not fit at all. So a change that would
 push a list past this size is rejected like any other limit."""
 
 NUMBER_BYTES = 21

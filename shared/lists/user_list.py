@@ -1,17 +1,22 @@
 """A user's list and the two ways a submission changes it: tally adds, rank replaces."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
 from shared.lists import numbers
-from shared.lists.limits import MAX_KEYS_PER_LIST, MAX_LIST_BYTES, MAX_NAME_LENGTH, entries_bytes
+from shared.lists.limits import (
+    MAX_KEYS_PER_LIST,
+    MAX_LIST_BYTES,
+    MAX_NAME_BYTES,
+    entries_bytes,
+)
 
 ListType = Literal["tally", "rank"]
 
 
-KEYS_ALWAYS_SMALL_ENOUGH = MAX_LIST_BYTES // entries_bytes(1, MAX_NAME_LENGTH * 4)
+KEYS_ALWAYS_SMALL_ENOUGH = MAX_LIST_BYTES // entries_bytes(1, MAX_NAME_BYTES)
 """So few keys that even 128 four-byte characters each stay under the size limit: no need to
 measure them, which is most lists, on every change."""
 
@@ -52,7 +57,7 @@ def submit(
         updated = UserList(title, user, list_type, dict(entries), timestamp)
     else:
         new_entries = dict(entries) if list_type == "rank" else tally(existing.entries, entries)
-        updated = replace(existing, entries=new_entries, updated_at=max(existing.updated_at, timestamp))
+        updated = UserList(title, user, list_type, new_entries, max(existing.updated_at, timestamp))
     check_size(updated.entries, f"the list of {user!r} under {title!r}")
     return updated
 

@@ -33,6 +33,7 @@ OTHERS = [
     "cold_start_ms_listener_vs_boto3",
     "cold_start_ms_trigger_vs_boto3",
     "cold_start_ms_api_vs_boto3",
+    "listener_core_us_per_record",
     "listener_write_units_per_1000_hot_list",
     "listener_read_units_per_1000_hot_list",
     "listener_write_units_per_record_steady",

@@ -11,7 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from services.admin import operations
-from shared.adapters.dynamodb import DynamoListStore, layout, moved_out, outcomes
+from shared.adapters.dynamodb import DynamoListStore, attributes, layout, moved_out, outcomes
 from shared.adapters.dynamodb.capacity import item_size
 from shared.adapters.dynamodb.table import MAX_TRANSACTION_BYTES
 from shared.events.testing import kinesis_event, kinesis_record
@@ -106,7 +106,7 @@ def test_a_rebuild_of_a_hot_user_list_remembers_every_id_in_items_dynamodb_takes
     assert report.refused == []
     assert harness.user_list("stats", "bill")["entries"] == {"xp": 14_000}  # type: ignore[index]
     item = item_of(harness)
-    assert item_size(layout.to_attributes(item)) < ITEM_LIMIT
+    assert item_size(attributes.to_attributes(item)) < ITEM_LIMIT
     # The ids that did not fit moved out, with the least filters (a rebuild cannot tell how
     # many changes the list's writes will decide, which is what larger filters are worth).
     filters = layout.outcomes_from_item(item).moved_out
@@ -177,7 +177,7 @@ def test_users_whose_items_carry_the_largest_filters_still_fit_one_transaction(h
     filters = moved_out.pack(moved_out.moving_out((), [(d, now) for d in digests], 0, moved_out.MAX_BYTES))
     client = harness.deployed.aws.client("dynamodb")
     for user in users:
-        key = layout.to_attributes(layout.as_key(layout.user_list_key(title, user)))
+        key = attributes.to_attributes(layout.as_key(layout.user_list_key(title, user)))
         client.update_item(
             TableName=harness.deployed.table_name,
             Key=key,

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from services.listener.handler import listener
-from shared.adapters.dynamodb import DynamoListStore, layout, moved_out, outcomes
+from shared.adapters.dynamodb import DynamoListStore, attributes, layout, moved_out, outcomes
 from shared.adapters.dynamodb.capacity import item_size
 from shared.events.testing import kinesis_event, kinesis_record
 from shared.lists.changes import Submit, fingerprint
@@ -176,7 +176,7 @@ def test_a_hot_list_past_its_items_room_keeps_every_outcome_and_a_small_item(har
     item = item_of(harness)
     filters = moved_out.packed_size(layout.outcomes_from_item(item).moved_out)
     assert 0 < filters <= moved_out.budget(per_batch)
-    assert item_size(layout.to_attributes(item)) - filters <= 1024
+    assert item_size(attributes.to_attributes(item)) - filters <= 1024
     for event_id in (oldest, newest):
         found = harness.store.change("stats", "bill", event_id)
         assert found is not None and found.status == "applied", event_id

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from listmgr.runtime.resources import LocalResources
 
@@ -24,13 +25,14 @@ class Aws:
     endpoint_url: str
     region: str = "us-east-1"
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, config: Config | None = None) -> Any:
         return boto3.client(
             service,
             endpoint_url=self.endpoint_url,
             region_name=self.region,
             aws_access_key_id="local",
             aws_secret_access_key="local",
+            config=config,
         )
 
 

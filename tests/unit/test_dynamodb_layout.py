@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from listmgr.runtime.config import Options, load
 from listmgr.runtime.mappings.filters import matches
-from shared.adapters.dynamodb import layout, moved_out, outcomes
+from shared.adapters.dynamodb import attributes, layout, moved_out, outcomes
 from shared.adapters.dynamodb.capacity import item_size
 from shared.adapters.dynamodb.table import MAX_TRANSACTION_BYTES
 from shared.events.testing import dynamodb_record
@@ -34,7 +34,7 @@ def test_a_write_becomes_guarded_puts_of_its_aggregate_and_its_user_lists_with_t
     packed = digest + (1_700_000_000_002).to_bytes(6, "big") + b"\x01" + bytes.fromhex("00112233445566ff")
     assert stored.moved_out == []
     # bill's item was read at version 3; "gone" had none.
-    assert layout.transact_actions("lists", stored.items, [write.expected_version, 3, 0]) == [
+    assert layout.transact_actions("lists", stored, [write.expected_version, 3, 0]) == [
         {
             "Put": {
                 "TableName": "lists",
@@ -99,12 +99,10 @@ def test_a_write_becomes_guarded_puts_of_its_aggregate_and_its_user_lists_with_t
 
 def test_the_first_write_of_a_title_requires_that_it_does_not_exist() -> None:
     write = Write("t", 0, None, {"u": Slot()}, {("u", "e"): Remembered("superseded")})
-    (guarded, user_list) = layout.transact_actions(
-        "lists", layout.stored_write(write, {}, 0, 25).items, [0, 0]
-    )
+    (guarded, user_list) = layout.transact_actions("lists", layout.stored_write(write, {}, 0, 25), [0, 0])
     assert guarded["Put"]["ConditionExpression"] == "attribute_not_exists(pk)"
     assert "ExpressionAttributeValues" not in guarded["Put"]
-    kept = layout.outcomes_from_item(layout.from_attributes(user_list["Put"]["Item"]))
+    kept = layout.outcomes_from_item(attributes.from_attributes(user_list["Put"]["Item"]))
     assert kept.find(outcomes.digest("u", "e")) == Remembered("superseded")
 
 
@@ -124,7 +122,7 @@ def test_earlier_outcomes_move_out_oldest_first_once_the_item_is_full_and_the_wr
         earlier = stored.outcomes["bill"]
         # The write's own ten are always kept; the item stays within one KB once it moved some out.
         assert {each.digest for each in earlier.kept} >= {outcomes.digest("bill", ref[1]) for ref in decided}
-        assert item_size(layout.to_attributes(stored.items[1])) <= 1024 or not stored.moved_out
+        assert item_size(attributes.to_attributes(stored.items[1])) <= 1024 or not stored.moved_out
     moved = [item for stored in items_of_bill for item in stored.moved_out]
     assert moved, "the item kept every outcome: the test did not pass its room"
     # Oldest first: every outcome moved out was decided before every one still kept.
@@ -184,9 +182,10 @@ def test_the_largest_lists_the_limits_allow_fit_an_item_and_the_largest_write_a_
     plan = plan_title(TitleState(title), changes, 0)
     assert [outcome.status for outcome in plan.outcomes] == ["applied"] * len(users)
     for write in plan.writes:
-        items = layout.stored_write(write, {}, 0, 25).items
-        actions = layout.transact_actions("lists", items, [0] * len(items))
+        stored = layout.stored_write(write, {}, 0, 25)
+        actions = layout.transact_actions("lists", stored, [0] * len(stored.items))
         sizes = [item_size(action["Put"]["Item"]) for action in actions]
+        assert sizes == stored.sizes
         assert max(sizes) < 400 * 1024 and len(actions) <= MAX_ITEMS_PER_WRITE + 1
         assert sum(sizes) <= MAX_TRANSACTION_BYTES
     assert len(plan.writes) > 1  # split by bytes long before 99 items
@@ -209,7 +208,7 @@ def test_one_user_lists_outcomes_in_one_write_keep_its_item_within_dynamodbs_lim
     for write in plan.writes:
         stored = layout.stored_write(write, earlier, 0, 25)
         earlier = stored.outcomes
-        assert max(item_size(layout.to_attributes(item)) for item in stored.items) < 400 * 1024
+        assert max(item_size(attributes.to_attributes(item)) for item in stored.items) < 400 * 1024
     assert len(plan.writes) > 1
 
 
@@ -241,5 +240,5 @@ def test_a_fence_keeps_a_56_digit_sequence_number_whole() -> None:
     sequence = int("4" + "9" * 55)  # Kinesis's are 56 digits; DynamoDB numbers hold 38
     slot = Slot(None, (1_700_000_000_000, "shardId-000000000000", sequence, "e"))
     item = layout.user_list_item("t", "u", slot, 1, 0)
-    stored = layout.from_attributes(layout.to_attributes(item))
+    stored = attributes.from_attributes(attributes.to_attributes(item))
     assert layout.slot_from_item(stored) == slot

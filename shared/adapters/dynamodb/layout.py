@@ -22,12 +22,11 @@ lists the titles.
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from shared.adapters.dynamodb import moved_out
+from shared.adapters.dynamodb.attributes import to_attributes
 from shared.adapters.dynamodb.capacity import KB, item_size
 from shared.adapters.dynamodb.outcomes import NO_OUTCOMES, Kept, Outcomes, digest, keep, pack, unpack
 from shared.lists.aggregate import Aggregate
@@ -53,16 +52,6 @@ MIN_OUTCOME_ROOM = 128
 soon after finds its id in the item."""
 
 Key = tuple[str, str]
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in item.items()}
-
-
-def from_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
 
 
 # -- keys ----------------------------------------------------------------------------------------
@@ -113,11 +102,23 @@ def user_list_item(
         # The sequence number as a string: Kinesis's have 56 digits, DynamoDB numbers at most 38.
         at, shard, sequence, event_id = slot.fence
         item["fence"] = [at, shard, str(sequence), event_id]
-    if outcomes.kept:
-        item["outcomes"] = pack(outcomes.kept)
-    if outcomes.moved_out:
-        item["movedOut"] = moved_out.pack(outcomes.moved_out)
+    item.update(_packed_outcomes(outcomes))
     return item
+
+
+def _packed_outcomes(outcomes: Outcomes) -> list[tuple[str, bytes]]:
+    """The attributes that keep an item's outcomes and its filters of those moved out."""
+    packed = []
+    if outcomes.kept:
+        packed.append(("outcomes", pack(outcomes.kept)))
+    if outcomes.moved_out:
+        packed.append(("movedOut", moved_out.pack(outcomes.moved_out)))
+    return packed
+
+
+def _packed_size(name: str, size: int) -> int:
+    """What a binary attribute of `size` bytes adds to an item (nothing when it is empty)."""
+    return len(name) + size if size else 0
 
 
 def kept_tombstone(item: Mapping[str, Any], window_hours: int) -> dict[str, Any] | None:
@@ -139,10 +140,10 @@ def outcome_bytes(item: Mapping[str, Any]) -> int:
     return sum(len(name) + len(bytes(item[name])) for name in INTERNAL_ATTRIBUTES if name in item)
 
 
-def outcome_room(item: Mapping[str, Any]) -> int:
-    """The bytes a user-list item without its kept outcomes leaves for them: the rest of its last
-    KB (a write is billed by the KB), at least MIN_OUTCOME_ROOM."""
-    size = item_size(to_attributes(item)) + len("outcomes")
+def outcome_room(size_without_them: int) -> int:
+    """The bytes a user-list item of `size_without_them` leaves for its kept outcomes: the rest
+    of its last KB (a write is billed by the KB), at least MIN_OUTCOME_ROOM."""
+    size = size_without_them + len("outcomes")
     room = math.ceil(size / KB) * KB - size
     return room if room >= MIN_OUTCOME_ROOM else room + KB
 
@@ -193,6 +194,10 @@ class StoredWrite:
     moved_out: list[dict[str, Any]]
     outcomes: dict[str, Outcomes]
     """User -> the outcomes its item keeps after the write."""
+    typed: list[dict[str, Any]] = field(default_factory=list, compare=False)
+    """`items` as AttributeValues, each built once."""
+    sizes: list[int] = field(default_factory=list, compare=False)
+    """The size of each of `items`, as DynamoDB counts it."""
 
 
 def stored_write(
@@ -208,29 +213,39 @@ def stored_write(
     decided: dict[str, list[Kept]] = {}
     for (user, event_id), decision in write.decided.items():
         decided.setdefault(user, []).append(Kept(digest(user, event_id), decision))
-    items = [aggregate_item(write.title, write.aggregate, write.version)]
+    aggregate = aggregate_item(write.title, write.aggregate, write.version)
+    items, typed = [aggregate], [to_attributes(aggregate)]
+    sizes = [item_size(typed[0])]
     change_items: list[dict[str, Any]] = []
     kept_by_user: dict[str, Outcomes] = {}
     for user, slot in write.slots.items():
         before = earlier.get(user, NO_OUTCOMES)
+        bare = user_list_item(write.title, user, slot, write.version, expires_at)
+        bare_typed = to_attributes(bare)
         # The room left beside the list and its filters of what moved out, as they stand.
-        bare = user_list_item(
-            write.title, user, slot, write.version, expires_at, Outcomes((), before.moved_out)
-        )
-        room = outcome_room(bare)
+        bare_size = item_size(bare_typed) + _packed_size("movedOut", moved_out.packed_size(before.moved_out))
+        room = outcome_room(bare_size)
         outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room, final)
         grown = moved_out.packed_size(outcomes.moved_out) - moved_out.packed_size(before.moved_out)
         if grown > 0:
             # The filters grew with what moved out: that much less room for the outcomes kept.
             outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room - grown, final)
         kept_by_user[user] = outcomes
-        items.append(user_list_item(write.title, user, slot, write.version, expires_at, outcomes))
+        item, item_typed = bare, dict(bare_typed)
+        size = item_size(bare_typed)
+        for name, packed in _packed_outcomes(outcomes):
+            item[name] = packed
+            item_typed[name] = {"B": packed}
+            size += _packed_size(name, len(packed))
+        items.append(item)
+        typed.append(item_typed)
+        sizes.append(size)
         change_items += [change_item(write.title, each, window_hours) for each in moved]
-    return StoredWrite(items, change_items, kept_by_user)
+    return StoredWrite(items, change_items, kept_by_user, typed, sizes)
 
 
 def transact_actions(
-    table_name: str, items: list[dict[str, Any]], expected_versions: Sequence[int]
+    table_name: str, stored: StoredWrite, expected_versions: Sequence[int]
 ) -> list[dict[str, Any]]:
     """The TransactWriteItems actions of one write's items (the aggregate, then its user lists),
     each put only if its item is still at the version the write was planned from (0: absent).
@@ -239,12 +254,12 @@ def transact_actions(
     writer's commit and a user list before it. A condition costs no write unit."""
     return [
         {"Put": _guarded(table_name, item, version)}
-        for item, version in zip(items, expected_versions, strict=True)
+        for item, version in zip(stored.typed, expected_versions, strict=True)
     ]
 
 
-def _guarded(table_name: str, item: Mapping[str, Any], expected_version: int) -> dict[str, Any]:
-    put: dict[str, Any] = {"TableName": table_name, "Item": to_attributes(item)}
+def _guarded(table_name: str, item: dict[str, Any], expected_version: int) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table_name, "Item": item}
     if expected_version == 0:
         put["ConditionExpression"] = "attribute_not_exists(pk)"
     else:

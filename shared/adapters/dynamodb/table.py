@@ -19,8 +19,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.adapters.dynamodb import layout
-from shared.adapters.dynamodb.capacity import item_size
+from shared.adapters.dynamodb import attributes, layout
 from shared.adapters.dynamodb.layout import Key
 from shared.adapters.dynamodb.outcomes import NO_OUTCOMES, Outcomes, digest
 from shared.lists.aggregate import Aggregate
@@ -132,7 +131,7 @@ class DynamoListStore:
             pending: dict[str, Any] = {
                 self.table_name: {
                     "Keys": [
-                        layout.to_attributes(layout.as_key(key))
+                        attributes.to_attributes(layout.as_key(key))
                         for key in unique[start : start + MAX_BATCH_GET_KEYS]
                     ],
                     "ConsistentRead": True,
@@ -141,7 +140,7 @@ class DynamoListStore:
             for attempt in range(8):
                 response = self._call("batch_get_item", RequestItems=pending)
                 for raw in response.get("Responses", {}).get(self.table_name, []):
-                    item = layout.from_attributes(raw)
+                    item = attributes.from_attributes(raw)
                     found[layout.key_of(item)] = item
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
@@ -197,7 +196,7 @@ class DynamoListStore:
         try:
             self._write_many(
                 [
-                    {"PutRequest": {"Item": layout.to_attributes(item)}}
+                    {"PutRequest": {"Item": attributes.to_attributes(item)}}
                     for e in pack
                     for item in e.stored.moved_out
                 ]
@@ -218,8 +217,8 @@ class DynamoListStore:
         earlier = {user: each.outcomes for user, each in loaded.items()}
         stored = layout.stored_write(write, earlier, expires_at, self._window_hours)
         versions = [write.expected_version, *(each.version for each in loaded.values())]
-        actions = layout.transact_actions(self.table_name, stored.items, versions)
-        return _Prepared(write, stored, actions, sum(item_size(action["Put"]["Item"]) for action in actions))
+        actions = layout.transact_actions(self.table_name, stored, versions)
+        return _Prepared(write, stored, actions, sum(stored.sizes))
 
     def _transact(self, pack: Sequence["_Prepared"]) -> set[str] | Exception | None:
         """None when stored; the titles whose version moved on when cancelled; Refused when it
@@ -261,10 +260,10 @@ class DynamoListStore:
         response = self._call(
             "get_item",
             TableName=self.table_name,
-            Key=layout.to_attributes(layout.as_key(key)),
+            Key=attributes.to_attributes(layout.as_key(key)),
             ConsistentRead=True,
         )
-        return layout.from_attributes(response["Item"]) if "Item" in response else None
+        return attributes.from_attributes(response["Item"]) if "Item" in response else None
 
     def aggregate(self, title: str) -> Aggregate | None:
         return layout.aggregate_from_item(self.get(layout.aggregate_key(title)))
@@ -292,11 +291,11 @@ class DynamoListStore:
         for _ in range(MAX_QUERIES_PER_PAGE):
             request = dict(query, TableName=self.table_name, Limit=limit + 1 - len(found))
             if last:
-                request["ExclusiveStartKey"] = layout.to_attributes(last)
+                request["ExclusiveStartKey"] = attributes.to_attributes(last)
             response = self._call("query", **request)
-            found += [layout.from_attributes(raw) for raw in response.get("Items", [])]
+            found += [attributes.from_attributes(raw) for raw in response.get("Items", [])]
             last = (
-                layout.from_attributes(response["LastEvaluatedKey"])
+                attributes.from_attributes(response["LastEvaluatedKey"])
                 if "LastEvaluatedKey" in response
                 else None
             )
@@ -383,7 +382,7 @@ class DynamoListStore:
         moved_out = [item for each in stored for item in each.moved_out]
         new_items = [item for each in stored for item in each.items]
         self._write_many(
-            [{"PutRequest": {"Item": layout.to_attributes(item)}} for item in moved_out + new_items]
+            [{"PutRequest": {"Item": attributes.to_attributes(item)}} for item in moved_out + new_items]
         )
         return len(new_items)
 
@@ -398,7 +397,7 @@ class DynamoListStore:
         ]
         kept = [layout.kept_tombstone(item, self._window_hours) for item in self.get_many(keys).values()]
         tombstones = [item for item in kept if item is not None]
-        self._write_many([{"PutRequest": {"Item": layout.to_attributes(item)}} for item in tombstones])
+        self._write_many([{"PutRequest": {"Item": attributes.to_attributes(item)}} for item in tombstones])
         self._delete_many([key for key in keys if key not in {layout.key_of(item) for item in tombstones}])
 
     def purge(self) -> int:
@@ -413,7 +412,7 @@ class DynamoListStore:
 
     def _delete_many(self, keys: Sequence[Key]) -> None:
         self._write_many(
-            [{"DeleteRequest": {"Key": layout.to_attributes(layout.as_key(key))}} for key in keys]
+            [{"DeleteRequest": {"Key": attributes.to_attributes(layout.as_key(key))}} for key in keys]
         )
 
     def _write_many(self, requests: list[dict[str, Any]]) -> None:
@@ -431,7 +430,7 @@ class DynamoListStore:
         request: dict[str, Any] = {"TableName": self.table_name}
         while True:
             response = self._call("scan", **request)
-            yield from (layout.from_attributes(raw) for raw in response.get("Items", []))
+            yield from (attributes.from_attributes(raw) for raw in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
