@@ -11,12 +11,12 @@ from typing import Any
 from bench.results import Figure, cost
 from bench.sample_listener import SampleListener
 from bench.workload import submissions
-from services.listener.handler import listener
+from services.listener.function import listener
+from shared.bootstrap import Ports
 from shared.events.testing import kinesis_event
 from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.batch import batch_response
 from shared.stream.decoders import from_kinesis
-from shared.stream.flavors.materialize import MaterializeOptions
 from shared.stream.memory import MemoryStream
 
 TAGS: dict[str, str | int] = {"source": "bench", "stage": "bench", "region": "local", "functionname": "core"}
@@ -46,8 +46,8 @@ def figure(records: int) -> Figure:
     ]
 
     def ours() -> Callable[[dict[str, Any]], Any]:
-        options = MaterializeOptions(store=MemoryListStore(), archive=MemoryArchive())
-        run = listener(options, MemoryStream(), TAGS)
+        ports = Ports(store=MemoryListStore(), archive=MemoryArchive(), stream=MemoryStream())
+        run = listener(ports, TAGS)
         return lambda event: batch_response(run(from_kinesis(event)))
 
     def sample() -> Callable[[dict[str, Any]], Any]:

@@ -22,19 +22,19 @@ from bench.powertools_listener import PowertoolsListener
 from bench.results import Figure, cost, rate
 from bench.sample_listener import SampleListener
 from bench.workload import submissions
-from services.listener.handler import listener
+from services.listener.function import listener
 from shared.adapters.aws import client_config
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.dynamodb.requests import write_plainly
 from shared.adapters.kinesis import KinesisStream
 from shared.adapters.sql_archive import open_archive
+from shared.bootstrap import Ports
 from shared.clock import now_ms
 from shared.events.testing import kinesis_event
 from shared.lists.dedup import HOUR_MS
 from shared.settings import ClientLimits
 from shared.stream.batch import batch_response
 from shared.stream.decoders import from_kinesis
-from shared.stream.flavors.materialize import MaterializeOptions
 from tests.support.aws import Aws
 
 TAGS: dict[str, str | int] = {
@@ -112,12 +112,13 @@ def run_ours(
     archive.record = counted  # type: ignore[method-assign]
     meter = DynamoMeter(client)
     batch_number = [0]
-    options = MaterializeOptions(
+    ports = Ports(
         store=DynamoListStore(client, table),
         archive=archive,
+        stream=KinesisStream(aws.client("kinesis"), create_stream(aws)),
         clock=lambda: clock(batch_number[0]) if clock else now_ms(),
     )
-    run = listener(options, KinesisStream(aws.client("kinesis"), create_stream(aws)), TAGS)
+    run = listener(ports, TAGS)
 
     def handle(event: dict[str, Any]) -> None:
         batch_response(run(from_kinesis(event)))

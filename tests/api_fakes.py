@@ -11,13 +11,14 @@ from services.api.app import create_app
 from services.api.auth import KeyRing, hash_key
 from services.api.deps import ApiDeps, Probe
 from services.api.waiting import Waiter
-from services.listener.rules import RULES
+from services.listener.function import listener
 from shared.events.testing import kinesis_record
 from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.decoders import kinesis_unit
-from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.memory import MemoryStream
+from shared.stream.pipeline import Step
 from tests.faults.layer import ThrottledStream
+from tests.support import ports
 
 ADMIN_KEY = "lm_admin-key-for-tests"
 BILL_KEY = "lm_bill-key-for-tests"
@@ -41,6 +42,8 @@ class World:
     stream: MemoryStream = field(default_factory=MemoryStream)
     throttled: ThrottledStream = field(init=False)
     """What the API publishes through: the stream, with no position refused until a test says."""
+    listener: Step = field(init=False)
+    """The listener's pipeline over the same store and archive."""
     probes: dict[str, Probe] = field(default_factory=dict)
     reads_need_key: bool = False
     applied: int = 0
@@ -49,6 +52,8 @@ class World:
 
     def __post_init__(self) -> None:
         self.throttled = ThrottledStream(self.stream)
+        # The listener's faults go to a stream of their own: what the API published stays apart.
+        self.listener = listener(ports.in_memory(store=self.store, archive=self.archive), ports.TAGS)
         self.waiter = instant_waiter(self.listen)
         self.app: Flask = create_app(self.deps())
         self.client: FlaskClient = self.app.test_client()
@@ -77,10 +82,6 @@ class World:
 
     def apply(self) -> None:
         """Runs the listener over the records published since the last call."""
-        step = materialize(
-            RULES,
-            MaterializeOptions(store=self.store, archive=self.archive, sleep=lambda _: None),
-        )
         fresh = self.stream.records[self.applied :]
         records = [
             kinesis_record(
@@ -88,7 +89,7 @@ class World:
             )
             for offset, (key, data) in enumerate(fresh)
         ]
-        step([kinesis_unit(record) for record in records])
+        self.listener([kinesis_unit(record) for record in records])
         self.applied = len(self.stream.records)
 
     def published(self) -> list[bytes]:

@@ -254,7 +254,8 @@ def replay(arguments: argparse.Namespace) -> int:
     stack = read_stack(arguments.state_dir)
     use_stack_endpoint(stack)
     settings = Settings.from_env({**(stack.get("environment") or {}), "AWS_REGION": stack["region"]})
-    archive, table = bootstrap.archive(settings), bootstrap.list_store(settings)
+    ports = bootstrap.Ports(settings)
+    archive, table = ports.sql_archive(), ports.store
     now = now_ms()
     if arguments.verify:
         differences = operations.verify(archive, table, now, settings.dedup)

@@ -42,7 +42,7 @@ from services.admin import operations
 from services.api.auth import hash_key, new_key
 from shared import bootstrap
 from shared.adapters.dynamodb import DynamoListStore
-from shared.adapters.sql_archive import Archive, open_archive
+from shared.adapters.sql_archive import Archive
 from shared.clock import now_ms
 from shared.settings import Settings
 
@@ -220,11 +220,11 @@ class Stack:
 
     def _migrate_archive(self) -> None:
         if "LISTMGR_ARCHIVE_URL" in self.environment:
-            archive = open_archive(self.settings.archive_url)
+            ports = bootstrap.Ports(self.settings)
             try:
-                archive.migrate()
+                ports.migrate()
             finally:
-                archive.close()
+                ports.close()
 
     def _keep_tables(self) -> None:
         """moto keeps nothing across restarts: the stack's tables are put back as the last stop

@@ -7,6 +7,7 @@ services/api/views.py for what each endpoint does and README.md ("HTTP API") for
 
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -52,11 +53,12 @@ def create_app(deps: ApiDeps) -> Flask:
             methods=[endpoint.method],
             provide_automatic_options=False,
         )
-    document = openapi_document(ENDPOINTS, deps.reads_need_key)
+    # Made by its first request, not by the cold start of a function that may never serve it.
+    document = cache(lambda: openapi_document(ENDPOINTS, deps.reads_need_key))
     app.add_url_rule(
         "/openapi.json",
         endpoint="openapi",
-        view_func=lambda: json_response(200, document),
+        view_func=lambda: json_response(200, document()),
         methods=["GET"],
         provide_automatic_options=False,
     )

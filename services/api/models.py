@@ -6,7 +6,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.codec import loads
-from shared.events.envelope import AggregateEntity, EventId, UserListEntity
+from shared.events.envelope import EventId
+from shared.events.published import AggregateEntity, UserListEntity
 from shared.events.submission import Name, Number
 from shared.lists import store as lists
 from shared.lists.archive import ArchivedRecord

@@ -18,7 +18,7 @@ from services.api.models import (
     Written,
 )
 from services.api.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from shared.events.envelope import AggregateEntity, UserListEntity
+from shared.events.published import AggregateEntity, UserListEntity
 from shared.events.submission import Submission
 
 Access = Literal["write", "read", "open"]

@@ -9,9 +9,15 @@ instead of an error the code can handle. Each function sets `ClientLimits` (serv
 
 The endpoint comes from `AWS_ENDPOINT_URL`, which boto3 honours for every client, so the same
 code talks to AWS or to the local stack.
+
+Every client comes from one session: a session loads botocore's endpoint data and registers its
+handlers when it makes its first client (about 25 ms on a cold start), and each further client
+of the same session skips that. A session is not thread-safe while it makes a client (clients
+are), so making one is serialized.
 """
 
 import json
+import threading
 from functools import cache
 from typing import Any
 
@@ -53,10 +59,19 @@ def worst_case_seconds(limits: ClientLimits) -> float:
     return attempts * (limits.connect_timeout + limits.read_timeout) + backoff
 
 
+_making_clients = threading.Lock()
+
+
+@cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
 @cache
 def client(service: str, region: str, limits: ClientLimits | None = None) -> Any:
     config = client_config(limits or ClientLimits())
-    made = boto3.session.Session().client(service, region_name=region, config=config)
+    with _making_clients:
+        made = _session().client(service, region_name=region, config=config)
     if service == "dynamodb":
         # Imported here: the adapter's module pulls in nothing a function that only needs
         # another service should pay for.

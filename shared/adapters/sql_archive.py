@@ -12,6 +12,10 @@ trailing spaces, case or Unicode normalization are different. MySQL keeps them i
 columns (NO PAD on MariaDB and MySQL 8 alike, where `utf8mb4_bin` is PAD SPACE on MariaDB and
 `'pad' = 'pad '` there); SQLite's TEXT columns compare with its BINARY collation. Both order
 them by their UTF-8 bytes, which is the order of their code points, as Python orders strings.
+
+pymysql is imported when a MySQL archive is opened, not with this module: a function on SQLite,
+or one that never opens its archive, does not pay for the driver (and the cryptography package
+it loads) on its cold start.
 """
 
 import math
@@ -22,12 +26,11 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
-
-import pymysql
 
 from shared.clock import now_ms
 from shared.lists.archive import ArchivedRecord, ArchiveKey, ArchiveUnavailable
@@ -82,6 +85,8 @@ class Dialect:
     probe_table: str
     """The table of `Archive.probe_write`'s rows, created by the first probe (not a migration:
     an archive that takes writes must not look unhealthy because its migrate has not run)."""
+    driver_errors: Callable[[], tuple[type[Exception], ...]]
+    """What its driver raises when the database fails or refuses a statement."""
 
 
 # The first schema, as archives written before the (title, user_name, id) key have it.
@@ -168,6 +173,13 @@ _SQLITE_KEY_BY_LIST = (
 
 _KEY_BY_LIST = "key rows by (title, user_name, id), names as exact bytes"
 
+
+def _mysql_errors() -> tuple[type[Exception], ...]:
+    import pymysql  # noqa: PLC0415 - see the module's docstring
+
+    return (pymysql.err.MySQLError,)
+
+
 MYSQL = Dialect(
     name="mysql",
     placeholder="%s",
@@ -181,6 +193,7 @@ MYSQL = Dialect(
         "CREATE TABLE IF NOT EXISTS archive_probe (id VARBINARY(64) NOT NULL PRIMARY KEY, "
         "written_at BIGINT NOT NULL, payload BLOB NOT NULL) ENGINE=InnoDB"
     ),
+    driver_errors=_mysql_errors,
 )
 SQLITE = Dialect(
     name="sqlite",
@@ -202,6 +215,7 @@ SQLITE = Dialect(
         "CREATE TABLE IF NOT EXISTS archive_probe "
         "(id TEXT NOT NULL PRIMARY KEY, written_at INTEGER NOT NULL, payload BLOB NOT NULL)"
     ),
+    driver_errors=lambda: (sqlite3.Error,),
 )
 PROBE_BYTES = 8192
 """The size of a probe's row: more than a database page (SQLite's 4 KiB) and than most archive
@@ -221,6 +235,11 @@ class Archive:
         self._lock = threading.Lock()
         self._schema_current = False
         self._probe_table_ready = False
+
+    @cached_property
+    def driver_errors(self) -> tuple[type[Exception], ...]:
+        """What the driver raises, asked of it when first needed: after the first connection."""
+        return self.dialect.driver_errors()
 
     def migrate(self) -> list[str]:
         """Brings the schema up to date; returns the migrations it applied."""
@@ -380,13 +399,13 @@ class Archive:
             try:
                 connection = self._live_connection()
                 cursor = connection.cursor()
-            except DRIVER_ERRORS as error:
+            except self.driver_errors as error:
                 self._drop_connection()
                 raise ArchiveUnavailable(f"archive {self.describe}: {error}") from error
             try:
                 yield cursor
                 connection.commit()
-            except DRIVER_ERRORS as error:
+            except self.driver_errors as error:
                 self._drop_connection()
                 raise ArchiveUnavailable(f"archive {self.describe}: {error}") from error
             except BaseException:
@@ -395,7 +414,7 @@ class Archive:
             finally:
                 # After a driver error the connection is closed already, and SQLite then refuses
                 # to close its cursor: that must not replace ArchiveUnavailable.
-                with suppress(*DRIVER_ERRORS):
+                with suppress(*self.driver_errors):
                     cursor.close()
 
     def _live_connection(self) -> Connection:
@@ -404,7 +423,7 @@ class Archive:
             # A Lambda container can sit idle past the server's wait_timeout.
             try:
                 ping(reconnect=False)
-            except DRIVER_ERRORS:
+            except self.driver_errors:
                 self._drop_connection()
         if self._connection is None:
             self._connection = self._connect()
@@ -413,7 +432,7 @@ class Archive:
     def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            with suppress(*DRIVER_ERRORS):
+            with suppress(*self.driver_errors):
                 connection.close()
 
 
@@ -421,9 +440,6 @@ def _archived(row: Sequence[Any]) -> ArchivedRecord:
     # MySQL's binary columns come back as bytes: the UTF-8 of the names.
     values: list[Any] = [value.decode() if isinstance(value, bytes) else value for value in row]
     return ArchivedRecord(*values)
-
-
-DRIVER_ERRORS = (pymysql.err.MySQLError, sqlite3.Error)
 
 
 def open_archive(url: str, password: str | None = None) -> Archive:
@@ -492,6 +508,8 @@ def mysql_timeouts(query: str) -> dict[str, float]:
 
 
 def _connect_mysql(settings: dict[str, Any], timeouts: dict[str, float]) -> Connection:
+    import pymysql  # noqa: PLC0415 - see the module's docstring
+
     options: dict[str, Any] = {"charset": "utf8mb4", **timeouts}
     try:
         connection: Connection = pymysql.connect(**settings, **options)

@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from shared.events.envelope import EVENT_MODELS
+from shared.events.envelope import SUBMITTED_MODELS, Envelope
+from shared.events.published import PUBLISHED_MODELS
 
+EVENT_MODELS: dict[str, type[Envelope]] = {**SUBMITTED_MODELS, **PUBLISHED_MODELS}
+"""Every event type the project reads or publishes, with the model that describes it."""
 SCHEMAS = Path(__file__).with_name("schemas")
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -5,7 +5,7 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
-from shared.events.envelope import EVENT_MODELS, Envelope
+from shared.events.envelope import SUBMITTED_MODELS, Envelope
 
 
 class InvalidEvent(ValueError):
@@ -32,10 +32,10 @@ MAX_STEP_CHARS = 64
 
 
 def parse_event(document: Any) -> Envelope:
-    """The typed event for `document`, whose `type` must be one of EVENT_MODELS."""
+    """The typed event for `document`, whose `type` must be one the project reads (SUBMITTED_MODELS)."""
     if not isinstance(document, dict):
         raise InvalidEvent("an event must be a JSON object")
-    model = EVENT_MODELS.get(document.get("type"))  # type: ignore[arg-type]
+    model = SUBMITTED_MODELS.get(document.get("type"))  # type: ignore[arg-type]
     if model is None:
         raise InvalidEvent(f"unknown event type {document.get('type')!r}")
     try:

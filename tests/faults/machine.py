@@ -40,20 +40,20 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from services.admin.operations import verify
-from services.listener.rules import RULES
+from services.listener.function import listener
+from shared import bootstrap
 from shared.events.codec import dumps, loads
-from shared.events.envelope import FAULT
 from shared.events.testing import kinesis_record
+from shared.events.types import FAULT
 from shared.lists.archive import ChangeArchive
 from shared.lists.dedup import DedupSettings
 from shared.lists.entities import aggregate_entity
 from shared.lists.store import ListStore
 from shared.stream.batch import batch_response
 from shared.stream.decoders import kinesis_unit
-from shared.stream.faults import fault_id, publish_faults
-from shared.stream.flavors.materialize import MaterializeOptions, materialize
-from shared.stream.pipeline import Step, pipeline
-from shared.stream.publish import PublishOptions, Stream
+from shared.stream.faults import fault_id
+from shared.stream.pipeline import Step
+from shared.stream.publish import Stream
 from tests.faults.layer import Faults, FaultyArchive, FaultyStore, FaultyStream
 
 ARRIVAL = 1_700_000_000.0
@@ -222,19 +222,15 @@ class ListenerMachine(RuleBasedStateMachine):
         self.wired = self.ports()
         self.store = FaultyStore(self.wired.store, self.faults)
         self.archive = FaultyArchive(self.wired.archive, self.faults, self.wired.close_archive)
-        options = MaterializeOptions(
-            store=self.store, archive=self.archive, clock=lambda: ARRIVAL_MS, sleep=lambda _: None
+        # The listener's pipeline on the faulty ports, with no real sleeps.
+        ports = bootstrap.Ports(
+            store=self.store,
+            archive=self.archive,
+            stream=FaultyStream(self.wired.stream, self.faults),
+            clock=lambda: ARRIVAL_MS,
+            sleep=lambda _: None,
         )
-        # The listener's pipeline (services/listener/handler.py listener()), with no real sleeps
-        # between publishing rounds.
-        self.step: Step = pipeline(
-            materialize(RULES, options),
-            publish_faults(
-                FaultyStream(self.wired.stream, self.faults),
-                {**TAGS, "pipeline": "faults"},
-                PublishOptions(sleep=lambda _: None),
-            ),
-        )
+        self.step: Step = listener(ports, TAGS)
         self.lanes: list[list[Sent]] = [[], []]
         self.positions = [0, 0]
         self.delivered: Counter[str] = Counter()

@@ -6,7 +6,7 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -14,13 +14,15 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
-from services.api import handler
+from services.api import function
 from services.api.app import create_app
 from services.api.auth import hash_key
 from services.api.deps import ApiDeps
 from services.api.testing import http_api_event
+from shared import bootstrap
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.sql_archive import SQLITE, Archive, open_archive
+from shared.bootstrap import Ports
 from shared.events.testing import kinesis_event
 from shared.lists.archive import ArchiveUnavailable
 from tests.api_fakes import ADMIN_KEY, BILL_KEY, KEYS, TAGS, bearer
@@ -40,7 +42,7 @@ class Api:
             archive=harness.archive,
             keys=KEYS,
             tags=TAGS,
-            probes=handler.probes(harness.store, harness.stream, harness.archive),
+            probes=bootstrap.probes(harness.store, harness.stream, harness.archive),
         )
         self.client: FlaskClient = create_app(deps).test_client()
 
@@ -133,7 +135,7 @@ def test_health_checks_the_table_the_stream_and_the_archive(api: Api) -> None:
 
 def test_health_is_degraded_when_the_table_is_missing(harness: Harness) -> None:
     missing = DynamoListStore(harness.store.client, "no-such-table-" + uuid.uuid4().hex[:8])
-    probes = handler.probes(missing, harness.stream, harness.archive)
+    probes = bootstrap.probes(missing, harness.stream, harness.archive)
     deps = ApiDeps(
         store=missing, stream=harness.stream, archive=harness.archive, keys=KEYS, tags=TAGS, probes=probes
     )
@@ -181,7 +183,7 @@ def test_health_is_degraded_while_the_archive_refuses_every_write_with_a_full_di
         archive=archive,
         keys=KEYS,
         tags=TAGS,
-        probes=handler.probes(harness.store, harness.stream, archive),
+        probes=bootstrap.probes(harness.store, harness.stream, archive),
     )
 
     response = create_app(deps).test_client().get("/health")
@@ -203,10 +205,13 @@ def test_the_archives_write_probe_leaves_no_row_in_the_archive(harness: Harness)
 # -- the Lambda handler, wired from the environment ---------------------------------------------
 
 
+Invoke = Callable[..., dict[str, Any]]
+
+
 @pytest.fixture
-def lambda_environment(
-    deployed: Deployed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Deployed]:
+def invoke(deployed: Deployed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
+    """`invoke(method, path, body=None, headers=None)`: the API's Lambda handler, as the handler
+    module builds it, on the settings of this environment, called with an HTTP API event."""
     ring = {"keys": [{"name": "ops", "sha256": hash_key(ADMIN_KEY), "admin": True}]}
     secret = deployed.aws.client("secretsmanager").create_secret(
         Name=f"api-keys-{deployed.stage}", SecretString=json.dumps(ring)
@@ -216,18 +221,21 @@ def lambda_environment(
     monkeypatch.setenv("LISTMGR_ARCHIVE_URL", f"sqlite:///{tmp_path}/archive.db")
     monkeypatch.setenv("LISTMGR_API_KEYS_SECRET_ARN", secret["ARN"])
     monkeypatch.delenv("LISTMGR_API_KEYS", raising=False)
-    handler.application.cache_clear()
-    yield deployed
-    handler.application.cache_clear()
+    ports = Ports.from_environment()
+    handle = function.handler(ports)
+
+    def call(
+        method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        text = None if body is None else json.dumps(body)
+        event = http_api_event(method, path, text, {"content-type": "application/json", **(headers or {})})
+        return handle(event, None)
+
+    yield call
+    ports.close()
 
 
-def invoke(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    text = None if body is None else json.dumps(body)
-    event = http_api_event(method, path, text, {"content-type": "application/json", **(headers or {})})
-    return handler.handle(event, None)
-
-
-def test_the_lambda_handler_takes_its_keys_from_secrets_manager(lambda_environment: Deployed) -> None:
+def test_the_lambda_handler_takes_its_keys_from_secrets_manager(invoke: Invoke) -> None:
     submission = {"title": "a/b", "user": "bill", "type": "tally", "entries": {"xp": 1}}
     accepted = invoke("POST", "/lists", submission, bearer(ADMIN_KEY))
     assert accepted["statusCode"] == 202, accepted

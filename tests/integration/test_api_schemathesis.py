@@ -14,10 +14,10 @@ from schemathesis import GenerationMode, checks
 from schemathesis.generation.case import Case
 from waitress import create_server
 
-from services.api import handler
 from services.api.app import create_app
 from services.api.deps import ApiDeps
 from services.api.routes import ENDPOINTS, Endpoint
+from shared import bootstrap
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.kinesis import KinesisStream
 from shared.adapters.sql_archive import open_archive
@@ -37,7 +37,7 @@ def api_url(deployed: Deployed, tmp_path: Path) -> Iterator[str]:
         archive=archive,
         keys=KEYS,
         tags=TAGS,
-        probes=handler.probes(table, stream, archive),
+        probes=bootstrap.probes(table, stream, archive),
         # Nothing applies the writes here: a `Prefer: wait` runs out at once, not after 20 s.
         waiter=instant_waiter(),
     )

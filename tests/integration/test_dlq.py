@@ -13,7 +13,7 @@ import pytest
 
 from listmgr.cli import main as cli
 from services.admin.failed_batches import FailedBatch, failed_batch, fetch
-from services.admin.handler import failure_queue_action, failure_target
+from services.admin.function import failure_queue_action, failure_target
 from services.admin.redrive import FailureQueue, Invoked, lambda_invoke, redrive_queue
 from shared.adapters.sql_archive import Archive, open_archive
 from shared.settings import Settings

@@ -9,17 +9,16 @@ from typing import Any
 from bench.meter import DynamoMeter
 from bench.sample_listener import SampleListener
 from bench.workload import submissions
-from services.listener.handler import listener
+from services.listener import function
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.kinesis import KinesisStream
 from shared.adapters.sql_archive import open_archive
+from shared.bootstrap import Ports
 from shared.events.testing import kinesis_event, kinesis_record
-from shared.stream.batch import batch_response
-from shared.stream.decoders import from_kinesis
-from shared.stream.flavors.materialize import MaterializeOptions
 from tests.samples import RERANK, WORKED_EXAMPLE, deletion
 from tests.support.aws import Deployed
-from tests.support.harness import TAGS, Harness
+from tests.support.harness import Harness
+from tests.support.ports import SETTINGS
 
 STATS = {
     "title": "stats",
@@ -221,9 +220,9 @@ def test_coalescing_costs_a_tenth_of_the_samples_requests_and_fewer_write_units(
     meter = DynamoMeter(ours)
     archive = open_archive(f"sqlite:///{tmp_path}/ours.db")
     archive.migrate()
-    options = MaterializeOptions(store=DynamoListStore(ours, deployed.table_name), archive=archive)
     stream = KinesisStream(deployed.aws.client("kinesis"), deployed.stream_name)
-    assert batch_response(listener(options, stream, TAGS)(from_kinesis(event))) == {"batchItemFailures": []}
+    ports = Ports(SETTINGS, store=DynamoListStore(ours, deployed.table_name), archive=archive, stream=stream)
+    assert function.handler(ports)(event, None) == {"batchItemFailures": []}
 
     theirs = deployed.aws.client("dynamodb")
     sample_meter = DynamoMeter(theirs)

@@ -6,24 +6,20 @@ item's room, and a re-submission older than what the item holds but inside the r
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from services.listener.handler import listener
 from shared.adapters.dynamodb import DynamoListStore, attributes, layout, moved_out, outcomes
 from shared.adapters.dynamodb.capacity import item_size
+from shared.clock import now_ms
 from shared.events.testing import kinesis_event, kinesis_record
 from shared.lists.changes import Submit, fingerprint
 from shared.lists.coalesce import TitleState, Write
 from shared.lists.dedup import HOUR_MS
 from shared.lists.store import CommitResult, ListStore, Wanted
-from shared.stream.batch import batch_response
-from shared.stream.decoders import from_kinesis
-from shared.stream.flavors.materialize import MaterializeOptions
-from tests.support.harness import TAGS, Harness
+from tests.support.harness import Harness
 
 NOW = 1_700_000_000_000
 
@@ -40,11 +36,8 @@ def envelope(event_id: str, xp: int = 1, user: str = "bill") -> dict[str, Any]:
 def run(
     harness: Harness, event: dict[str, Any], store: ListStore | None = None, at: int | None = None
 ) -> Any:
-    """The listener's pipeline on one event, its clock at `at` (epoch ms) when given."""
-    options = MaterializeOptions(store=store or harness.store, archive=harness.archive, sleep=lambda _: None)
-    if at is not None:
-        options = replace(options, clock=lambda: at)
-    return batch_response(listener(options, harness.stream, TAGS)(from_kinesis(event)))
+    """The listener's handler on one event, its clock at `at` (epoch ms) when given."""
+    return harness.run(event, store=store, clock=now_ms if at is None else lambda: at)
 
 
 def item_of(harness: Harness, user: str = "bill") -> dict[str, Any]:

@@ -11,7 +11,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.kinesis import KinesisStream
-from shared.adapters.sql_archive import DRIVER_ERRORS, Archive
+from shared.adapters.sql_archive import Archive
 from shared.lists.archive import ArchiveUnavailable
 from tests.faults.machine import Figures, ListenerMachine, Ports, examples, phases
 from tests.support.aws import Deployed
@@ -48,7 +48,7 @@ class OnMoto(ListenerMachine):
             # What a server restart or wait_timeout does: the Archive does not know yet.
             # Closing one already closed is the driver's error (pymysql: "Already closed").
             if archive._connection is not None:
-                with suppress(*DRIVER_ERRORS):
+                with suppress(*archive.driver_errors):
                     archive._connection.close()
 
         return Ports(

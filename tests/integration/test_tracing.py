@@ -8,6 +8,8 @@ import sys
 import textwrap
 from typing import Any
 
+import pytest
+
 from tests.support.aws import ROOT, Aws
 
 CHILD = textwrap.dedent(
@@ -24,9 +26,25 @@ CHILD = textwrap.dedent(
         cursor.execute("SELECT 1")
     """
 )
+# As the functions do: their AWS calls patched from the start (shared.bootstrap.lambda_handler),
+# MySQL's once a MySQL archive is opened, before its first connection.
+FUNCTION_CHILD = textwrap.dedent(
+    """
+    import os
+    import boto3
+    from shared import bootstrap, tracing
+    from shared.settings import Settings
+    assert tracing.trace_calls(bootstrap.AWS_CALLS)
+    from aws_xray_sdk.core import xray_recorder
+    xray_recorder.configure(sampling=False)
+    boto3.client("dynamodb").list_tables()
+    bootstrap.archive(Settings(archive_url=os.environ["ARCHIVE_URL"])).ping()
+    """
+)
 
 
-def test_aws_and_mysql_calls_are_traced_inside_lambda(aws: Aws, mysql_url: str) -> None:
+@pytest.mark.parametrize("child_code", [CHILD, FUNCTION_CHILD], ids=["at-once", "as-functions-do"])
+def test_aws_and_mysql_calls_are_traced_inside_lambda(aws: Aws, mysql_url: str, child_code: str) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as daemon:
         daemon.bind(("127.0.0.1", 0))
         daemon.settimeout(20)
@@ -41,9 +59,10 @@ def test_aws_and_mysql_calls_are_traced_inside_lambda(aws: Aws, mysql_url: str) 
             "LAMBDA_TASK_ROOT": str(ROOT),
             "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
             "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{daemon.getsockname()[1]}",
+            "ARCHIVE_URL": mysql_url,
         }
         child = subprocess.run(
-            [sys.executable, "-c", CHILD],
+            [sys.executable, "-c", child_code],
             env=environment,
             capture_output=True,
             text=True,

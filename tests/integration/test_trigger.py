@@ -6,24 +6,15 @@ from typing import Any
 import pytest
 
 from listmgr.runtime.mappings import records as lambda_records
-from services.trigger.rules import RULES
+from services.trigger import function
 from shared.adapters.kinesis import KinesisStream
+from shared.bootstrap import Ports
 from shared.events.testing import kinesis_event
-from shared.stream.batch import batch_response
-from shared.stream.decoders import from_dynamodb
-from shared.stream.flavors.crud import CrudOptions, crud
-from shared.stream.publish import PublishOptions
 from tests.faults.layer import ThrottledStream
 from tests.samples import WORKED_EXAMPLE, deletion
 from tests.support.aws import Deployed
 from tests.support.harness import Harness, stream_events
-
-TAGS: dict[str, str | int] = {
-    "source": "trigger",
-    "stage": "test",
-    "region": "us-east-1",
-    "functionname": "trigger",
-}
+from tests.support.ports import SETTINGS
 
 
 def table_stream_event(deployed: Deployed) -> dict[str, Any]:
@@ -49,8 +40,8 @@ def published(deployed: Deployed) -> list[dict[str, Any]]:
 
 def run_trigger(deployed: Deployed, event: dict[str, Any], stream: Any = None) -> dict[str, Any]:
     stream = stream or KinesisStream(deployed.aws.client("kinesis"), deployed.stream_name)
-    options = CrudOptions(stream=stream, tags=TAGS, publish=PublishOptions(sleep=lambda _: None))
-    return batch_response(crud(RULES, options)(from_dynamodb(event)))
+    """The trigger's handler on `event`, as Lambda calls it."""
+    return function.handler(Ports(SETTINGS, stream=stream, sleep=lambda _: None))(event, None)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The listener wired to moto and a real archive, driven with Lambda-shaped Kinesis events."""
+"""The listener's handler on moto and a real archive, driven with Lambda-shaped Kinesis events."""
 
 import time
 from collections.abc import Callable
@@ -7,24 +7,18 @@ from typing import Any
 
 import pytest
 
-from services.listener.handler import listener
+from services.listener import function
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.kinesis import KinesisStream
 from shared.adapters.sql_archive import Archive
+from shared.bootstrap import Ports
+from shared.clock import now_ms
 from shared.events.codec import loads
 from shared.lists.archive import ChangeArchive
 from shared.lists.entities import aggregate_entity, user_list_entity
-from shared.stream.batch import batch_response
-from shared.stream.decoders import from_kinesis
-from shared.stream.flavors.materialize import MaterializeOptions
+from shared.lists.store import ListStore
 from tests.support.aws import Deployed
-
-TAGS: dict[str, str | int] = {
-    "source": "listener",
-    "stage": "test",
-    "region": "us-east-1",
-    "functionname": "listener",
-}
+from tests.support.ports import SETTINGS
 
 
 @dataclass
@@ -38,11 +32,20 @@ class Harness:
         self,
         event: dict[str, Any],
         archive: ChangeArchive | None = None,
-        store: DynamoListStore | None = None,
+        store: ListStore | None = None,
         sleep: Any = lambda _: None,
+        clock: Callable[[], int] = now_ms,
     ) -> dict[str, Any]:
-        options = MaterializeOptions(store=store or self.store, archive=archive or self.archive, sleep=sleep)
-        return batch_response(listener(options, self.stream, TAGS)(from_kinesis(event)))
+        """The listener's handler on `event`, as Lambda calls it."""
+        ports = Ports(
+            SETTINGS,
+            store=store or self.store,
+            archive=archive or self.archive,
+            stream=self.stream,
+            clock=clock,
+            sleep=sleep,
+        )
+        return function.handler(ports)(event, None)
 
     def deliver(
         self,

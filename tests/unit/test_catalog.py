@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 
 from shared.events import catalog
-from shared.events.envelope import EVENT_MODELS
+from shared.events.catalog import EVENT_MODELS
 from shared.events.testing import kinesis_record
 from shared.stream.decoders import kinesis_unit
 from shared.stream.faults import fault_event

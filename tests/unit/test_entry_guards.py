@@ -8,20 +8,19 @@ import pytest
 
 from services.admin.handler import handle as admin
 from services.api.handler import handle as api
+from services.listener.function import listener as listener_pipeline
 from services.listener.handler import handle as listener
-from services.listener.rules import RULES as LISTENER_RULES
 from services.trigger.handler import handle as trigger
 from services.trigger.rules import RULES as TRIGGER_RULES
+from shared.bootstrap import Ports
 from shared.events.codec import dumps, loads
 from shared.events.testing import dynamodb_record, kinesis_record
 from shared.lists.memory import MemoryArchive, MemoryListStore
+from shared.settings import Settings
 from shared.stream.batch import batch_response
 from shared.stream.decoders import NotABatch, from_dynamodb, from_kinesis
-from shared.stream.faults import publish_faults
 from shared.stream.flavors.crud import CrudOptions, CrudRule, crud
-from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.memory import MemoryStream
-from shared.stream.pipeline import pipeline
 from shared.stream.publish import PublishOptions
 from tests.support.images import created
 from tests.support.schemas import validator
@@ -79,12 +78,8 @@ FOREIGN_KINESIS: list[tuple[Any, str]] = [
 
 def test_records_the_listener_cannot_read_are_published_as_faults_and_the_rest_goes_on() -> None:
     stream, store = MemoryStream(), MemoryListStore()
-    step = pipeline(
-        materialize(
-            LISTENER_RULES, MaterializeOptions(store=store, archive=MemoryArchive(), sleep=lambda _: None)
-        ),
-        publish_faults(stream, TAGS, NO_WAIT),
-    )
+    ports = Ports(Settings(), store=store, archive=MemoryArchive(), stream=stream, sleep=lambda _: None)
+    step = listener_pipeline(ports, TAGS)
     records = [record for record, _ in FOREIGN_KINESIS] + [kinesis_record(SUBMISSION, 10)]
     units = step(from_kinesis({"Records": records}))
 

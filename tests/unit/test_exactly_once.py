@@ -9,14 +9,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.listener.rules import RULES
+from services.listener.function import listener
 from shared.events.testing import kinesis_record
 from shared.lists.aggregate import Aggregate, ranking
 from shared.lists.entities import entity
 from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.decoders import kinesis_unit
-from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.unit_of_work import UnitOfWork
+from tests.support.ports import TAGS, in_memory
 
 TITLES = ("stats", "movies")
 USERS = ("bill", "beth", "mike")
@@ -133,7 +133,7 @@ def test_any_delivery_gives_the_fold_of_the_unique_submissions(
         for n, i in enumerate(resubmitted)
     ]
     store, archive = MemoryListStore(), MemoryArchive()
-    step = materialize(RULES, MaterializeOptions(store=store, archive=archive, sleep=lambda _: None))
+    step = listener(in_memory(store=store, archive=archive), TAGS)
 
     position = 0
     for rewind, size, fail in plan:
@@ -156,7 +156,7 @@ def test_any_delivery_gives_the_fold_of_the_unique_submissions(
 
 def test_tally_values_stay_exact_through_the_pipeline() -> None:
     store, archive = MemoryListStore(), MemoryArchive()
-    step = materialize(RULES, MaterializeOptions(store=store, archive=archive))
+    step = listener(in_memory(store=store, archive=archive), TAGS)
     documents = [
         {"title": "t", "user": "u", "type": "tally", "entries": {"xp": Decimal("0.1")}},
         {"title": "t", "user": "u", "type": "tally", "entries": {"xp": Decimal("0.2")}},

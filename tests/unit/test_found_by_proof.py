@@ -2,15 +2,14 @@
 
 import pytest
 
-from services.listener.rules import RULES
+from services.listener.function import listener
 from shared.events.codec import NotJson, dumps, loads
 from shared.events.testing import kinesis_record
 from shared.events.validation import InvalidEvent, parse_event
-from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.decoders import kinesis_unit
 from shared.stream.faults import fault_event
-from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.publish import MAX_RECORD_BYTES
+from tests.support.ports import TAGS, in_memory
 
 SUBMISSION = {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 1}}
 
@@ -26,7 +25,7 @@ def test_the_fault_event_of_a_record_with_a_1_mib_key_fits_a_kinesis_record() ->
     # The schema violation's location quoted the whole key: a fault event over 1 MiB, refused by
     # Kinesis on every retry, which would have blocked the shard.
 
-    step = materialize(RULES, MaterializeOptions(store=MemoryListStore(), archive=MemoryArchive()))
+    step = listener(in_memory(), TAGS)
     huge = dumps({**SUBMISSION, "entries": {"k" * 1024 * 1024: 1}})
     (unit,) = step([kinesis_unit(kinesis_record(huge, 1))])
     event = fault_event(unit, {})

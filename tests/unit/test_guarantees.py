@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.admin.operations import change_of
-from services.listener.handler import summary
-from services.listener.rules import RULES
+from services.listener.function import listener, summary
 from shared.adapters.dynamodb.table import TableUnavailable
 from shared.events.testing import kinesis_record
 from shared.lists.coalesce import Write
@@ -20,8 +19,8 @@ from shared.lists.replay import ArchivedChange, rebuild
 from shared.lists.store import CommitResult
 from shared.stream.decoders import kinesis_unit
 from shared.stream.flavors.crud import change_id
-from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from shared.stream.unit_of_work import UnitOfWork
+from tests.support.ports import TAGS, in_memory
 
 ARRIVAL = 1_700_000_000.0
 ARRIVAL_MS = int(ARRIVAL * 1000)
@@ -70,7 +69,7 @@ class FlakyStore(MemoryListStore):
 
 def test_a_change_archived_before_a_failed_commit_and_rejected_on_the_retry_leaves_no_row() -> None:
     store, archive = FlakyStore(), MemoryArchive()
-    step = materialize(RULES, MaterializeOptions(store=store, archive=archive, sleep=lambda _: None))
+    step = listener(in_memory(store=store, archive=archive), TAGS)
     tally = update("x", "bill", "tally", {"xp": 1}, ARRIVAL_MS)
     store.down = True
     (failed,) = step(units([tally]))
@@ -85,7 +84,7 @@ def test_a_change_archived_before_a_failed_commit_and_rejected_on_the_retry_leav
 
 def test_a_timestamp_out_of_range_is_a_fault_for_its_record_only() -> None:
     store, archive = MemoryListStore(), MemoryArchive()
-    step = materialize(RULES, MaterializeOptions(store=store, archive=archive))
+    step = listener(in_memory(store=store, archive=archive), TAGS)
     documents = [
         update("huge", "a", "tally", {"xp": 1}, 2**63),
         update("future", "b", "tally", {"xp": 1}, ARRIVAL_MS + 5 * 60_000 + 1),
@@ -104,7 +103,7 @@ def test_a_timestamp_out_of_range_is_a_fault_for_its_record_only() -> None:
 
 
 def test_the_batch_summary_counts_each_outcome_apart() -> None:
-    step = materialize(RULES, MaterializeOptions(store=MemoryListStore(), archive=MemoryArchive()))
+    step = listener(in_memory(), TAGS)
     first = [
         update("1", "mike", "rank", {"a": 1}, ARRIVAL_MS - 10),
         update("2", "mike", "rank", {"b": 1}, ARRIVAL_MS - 20),
@@ -172,7 +171,7 @@ def test_rank_lists_converge_whatever_the_lanes_and_the_delivery_order(
     shards = data.draw(st.lists(st.integers(0, 1), min_size=len(documents), max_size=len(documents)))
     lanes = [[(n, d) for n, d in enumerate(documents) if shards[n] == lane] for lane in (0, 1)]
     store, archive = MemoryListStore(), MemoryArchive()
-    step = materialize(RULES, MaterializeOptions(store=store, archive=archive))
+    step = listener(in_memory(store=store, archive=archive), TAGS)
     positions = [0, 0]
     while positions[0] < len(lanes[0]) or positions[1] < len(lanes[1]):
         lane = data.draw(st.sampled_from([i for i in (0, 1) if positions[i] < len(lanes[i])]))
@@ -217,7 +216,7 @@ def test_a_list_changed_more_often_than_any_budget_still_recognizes_every_id() -
     # 8,300 changes in one hour once left a user list remembering 2 ids: re-submitting one
     # applied seconds earlier applied it again.
     store = MemoryListStore()
-    step = materialize(RULES, MaterializeOptions(store=store, archive=MemoryArchive()))
+    step = listener(in_memory(store=store), TAGS)
     documents = [update(f"hot-{n}", "bill", "tally", {"xp": 1}, ARRIVAL_MS) for n in range(8_300)]
     for start in range(0, len(documents), 1000):
         step(units(documents[start : start + 1000], first=start + 1))
@@ -228,7 +227,7 @@ def test_a_list_changed_more_often_than_any_budget_still_recognizes_every_id() -
 
 
 def test_a_timestamp_that_is_not_a_json_integer_is_a_fault() -> None:
-    step = materialize(RULES, MaterializeOptions(store=MemoryListStore(), archive=MemoryArchive()))
+    step = listener(in_memory(), TAGS)
     raw = '{"id":"%s","type":"list-delete-submitted","timestamp":%s,"update":{"title":"t","user":"u"}}'
     records = [
         kinesis_unit(kinesis_record(raw % (n, timestamp), n + 1, arrival=ARRIVAL))
@@ -251,7 +250,7 @@ class RefusingStore(MemoryListStore):
 
 def test_a_write_the_store_can_never_take_faults_its_records_and_the_rest_goes_on() -> None:
     store, archive = RefusingStore(), MemoryArchive()
-    step = materialize(RULES, MaterializeOptions(store=store, archive=archive))
+    step = listener(in_memory(store=store, archive=archive), TAGS)
     documents = [
         update("1", "bill", "tally", {"xp": 1}, ARRIVAL_MS, title="huge"),
         update("2", "beth", "tally", {"xp": 2}, ARRIVAL_MS, title="fine"),

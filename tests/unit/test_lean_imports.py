@@ -1,29 +1,64 @@
-"""The trigger pays only for what it uses on a cold start: it never opens the archive or
-validates an event model, so it must not import the MySQL driver or pydantic."""
+"""Each function pays on its cold start only for what its first invocation uses: none imports the
+MySQL driver before a MySQL archive is opened, the trigger never imports pydantic or the archive,
+the listener never builds the models of the events it does not read, and X-Ray is loaded inside
+Lambda only. Each import is checked in a fresh interpreter: this one has imported everything."""
 
+import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+HANDLERS = ("listener", "trigger", "api", "admin")
+
+
+def environment(in_lambda: bool) -> dict[str, str]:
+    # In Lambda (its function name set) a handler also patches its clients for X-Ray; the SDK
+    # knows Lambda by its task root (and then makes no sampling client of its own).
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    if in_lambda:
+        env.update(
+            AWS_LAMBDA_FUNCTION_NAME="list-manager-dev-function",
+            LAMBDA_TASK_ROOT=str(ROOT),
+            AWS_XRAY_CONTEXT_MISSING="IGNORE_ERROR",
+        )
+    return env
+
+
+def fresh(code: str, answer: str, env: dict[str, str] | None = None) -> Any:
+    """What the expression `answer` is (as JSON) in a fresh interpreter that has run `code`."""
+    script = textwrap.dedent(code) + f"\nimport json, sys\nprint(json.dumps({answer}))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=environment(False) if env is None else env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def modules_after(code: str, env: dict[str, str] | None = None) -> set[str]:
+    """The modules a fresh interpreter holds once it has run `code`."""
+    return set(fresh(code, "sorted(sys.modules)", env))
+
+
+def packages(modules: set[str], *names: str) -> set[str]:
+    return {module for module in modules if module.split(".")[0] in names}
 
 
 @pytest.mark.parametrize("in_lambda", [False, True], ids=["locally", "in-lambda"])
 def test_the_trigger_imports_neither_the_database_driver_nor_pydantic(in_lambda: bool) -> None:
-    # In Lambda (its function name set) the trigger also patches its clients for X-Ray.
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
-    if in_lambda:
-        environment.update(
-            AWS_LAMBDA_FUNCTION_NAME="list-manager-dev-trigger", AWS_XRAY_CONTEXT_MISSING="IGNORE_ERROR"
-        )
-    # A fresh interpreter: this one has imported everything already.
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import services.trigger.handler"],
         cwd=ROOT,
-        env=environment,
+        env=environment(in_lambda),
         capture_output=True,
         text=True,
         check=True,
@@ -34,3 +69,56 @@ def test_the_trigger_imports_neither_the_database_driver_nor_pydantic(in_lambda:
     assert ("aws_xray_sdk.core" in imported) is in_lambda
     heavy = {name for name in imported if name.split(".")[0] in ("pymysql", "pydantic", "pydantic_core")}
     assert heavy == set()
+
+
+@pytest.mark.parametrize("in_lambda", [False, True], ids=["locally", "in-lambda"])
+@pytest.mark.parametrize("function", HANDLERS)
+def test_no_handler_imports_the_archive_or_its_driver_before_it_opens_one(
+    function: str, in_lambda: bool
+) -> None:
+    imported = modules_after(f"import services.{function}.handler", environment(in_lambda))
+    assert f"services.{function}.handler" in imported and "boto3" in imported
+    assert ("aws_xray_sdk.core" in imported) is in_lambda
+    assert packages(imported, "pymysql", "cryptography") == set()
+    assert "shared.adapters.sql_archive" not in imported
+
+
+def test_the_listener_builds_no_model_of_the_events_it_publishes() -> None:
+    models = fresh(
+        """
+        import services.listener.handler
+        from pydantic import BaseModel
+
+        def every(model):
+            return [model.__name__] + [name for sub in model.__subclasses__() for name in every(sub)]
+        """,
+        "sorted(every(BaseModel)[1:])",
+    )
+    assert {"UpdateSubmitted", "DeleteSubmitted", "Submission"} <= set(models)  # what it reads
+    published = {"UserListEvent", "AggregateListEvent", "FaultEvent", "UserListEntity", "AggregateEntity"}
+    assert published & set(models) == set()
+    assert packages(modules_after("import services.listener.handler"), "flask", "werkzeug") == set()
+
+
+def test_a_listener_on_sqlite_applies_its_first_batch_without_loading_the_mysql_driver(
+    tmp_path: Path,
+) -> None:
+    imported = modules_after(
+        f"""
+        from services.listener import function
+        from shared.bootstrap import Ports
+        from shared.events.testing import kinesis_event
+        from shared.lists.memory import MemoryListStore
+        from shared.settings import Settings
+        from shared.stream.memory import MemoryStream
+
+        settings = Settings(archive_url="sqlite:///{tmp_path}/archive.db")
+        ports = Ports(settings, store=MemoryListStore(), stream=MemoryStream())
+        assert ports.migrate()
+        submission = {{"title": "stats", "user": "bill", "type": "tally", "entries": {{"xp": 1}}}}
+        assert function.handler(ports)(kinesis_event([submission]), None) == {{"batchItemFailures": []}}
+        assert ports.archive.count() == 1
+        """
+    )
+    assert "shared.adapters.sql_archive" in imported and "sqlite3" in imported
+    assert packages(imported, "pymysql", "cryptography") == set()

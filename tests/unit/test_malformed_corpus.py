@@ -14,19 +14,16 @@ from typing import Any
 import pytest
 import simplejson
 
-from services.listener.handler import listener
+from services.listener import function
 from shared.events.codec import dumps, loads
 from shared.events.testing import kinesis_record
-from shared.lists.memory import MemoryArchive, MemoryListStore
-from shared.stream.batch import batch_response
-from shared.stream.decoders import from_kinesis
-from shared.stream.flavors.materialize import MaterializeOptions
+from shared.lists.memory import MemoryListStore
 from shared.stream.memory import MemoryStream
 from tests.api_fakes import ADMIN_KEY, World, bearer
+from tests.support.ports import in_memory
 
 ARRIVAL = 1_700_000_000.0
 ARRIVAL_MS = int(ARRIVAL * 1000)
-TAGS: dict[str, str | int] = {"source": "listener", "stage": "test", "region": "us-east-1"}
 GOOD = {"title": "stats", "user": "bill", "type": "tally", "entries": {"xp": 1}}
 MIB = 1024 * 1024
 
@@ -145,10 +142,10 @@ STREAM_CORPUS: list[tuple[str, bytes | None, str]] = [
 
 def listen() -> tuple[Callable[[list[dict[str, Any]]], dict[str, Any]], MemoryListStore, MemoryStream]:
     store, stream = MemoryListStore(), MemoryStream()
-    step = listener(MaterializeOptions(store=store, archive=MemoryArchive()), stream, TAGS)
+    handle = function.handler(in_memory(store=store, stream=stream))
 
     def run(records: list[dict[str, Any]]) -> dict[str, Any]:
-        return batch_response(step(from_kinesis({"Records": records})))
+        return handle({"Records": records}, None)
 
     return run, store, stream
 

@@ -5,14 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from services.listener.rules import RULES
+from services.listener.function import listener
 from shared.events.codec import loads
 from shared.events.submission import Submission
 from shared.events.testing import kinesis_record
-from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.decoders import kinesis_unit
-from shared.stream.flavors.materialize import MaterializeOptions, materialize
 from tests.api_fakes import ADMIN_KEY, World, bearer
+from tests.support.ports import TAGS, in_memory
 
 STORABLE = [
     "99999999999999999999999999999999999999",  # 38 digits
@@ -41,10 +40,7 @@ def body(value: str) -> bytes:
 
 def listener_fault(data: bytes) -> str | None:
     """What the listener says of one record: None when it applied it, else its fault."""
-    step = materialize(
-        RULES,
-        MaterializeOptions(store=MemoryListStore(), archive=MemoryArchive(), sleep=lambda _: None),
-    )
+    step = listener(in_memory(), TAGS)
     (unit,) = step([kinesis_unit(kinesis_record(data, sequence_number=1))])
     assert unit.failed is None
     return unit.fault

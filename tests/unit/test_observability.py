@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from services.listener import handler as listener_handler
-from services.trigger import handler as trigger_handler
+from services.listener import function as listener_function
+from services.trigger import function as trigger_function
 from shared import logs
+from shared.bootstrap import Handler, Ports, stream_handler
 from shared.events.testing import dynamodb_record, kinesis_event, kinesis_record
 from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.settings import Settings
-from shared.stream.flavors.materialize import MaterializeOptions
+from shared.stream.decoders import from_kinesis
 from shared.stream.memory import MemoryStream
 from tests.api_fakes import ADMIN_KEY, World, bearer
 from tests.faults.layer import Faults, FaultyArchive
@@ -81,16 +82,28 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(time, "time", lambda: NOW)
 
 
+@dataclass
+class Listener:
+    """The listener's handler on the in-memory ports; its archive is down while `down` is
+    enabled (off at first)."""
+
+    down: Faults
+    handle: Handler
+    ports: Ports
+
+
 @pytest.fixture
-def listener(monkeypatch: pytest.MonkeyPatch) -> Faults:
-    """The listener's wiring, on the in-memory ports; its archive is down while the faults
-    returned are enabled (off at first)."""
+def listener() -> Listener:
     down = Faults(seed=0, rate=1.0, enabled=False)
     archive = FaultyArchive(MemoryArchive(), down)
-    options = MaterializeOptions(store=MemoryListStore(), archive=archive, sleep=lambda _: None)
-    wiring = (Settings(stage="test"), options, MemoryStream())
-    monkeypatch.setattr(listener_handler, "_wiring", lambda: wiring)
-    return down
+    ports = Ports(
+        Settings(stage="test"),
+        store=MemoryListStore(),
+        archive=archive,
+        stream=MemoryStream(),
+        sleep=lambda _: None,
+    )
+    return Listener(down, listener_function.handler(ports), ports)
 
 
 def directive(document: dict[str, Any]) -> dict[str, Any]:
@@ -110,8 +123,8 @@ def worked_example_and_garbage() -> dict[str, Any]:
 
 
 @pytest.mark.usefixtures("clock")
-def test_a_listener_batch_writes_one_emf_document_with_every_metric(lines: Lines, listener: Faults) -> None:
-    listener_handler.handle(worked_example_and_garbage(), Context())
+def test_a_listener_batch_writes_one_emf_document_with_every_metric(lines: Lines, listener: Listener) -> None:
+    listener.handle(worked_example_and_garbage(), Context())
     (document,) = lines.metrics()
     assert document["_aws"]["Timestamp"] == int(NOW * 1000)
     assert directive(document)["Namespace"] == "ListManager"
@@ -134,13 +147,13 @@ def test_a_listener_batch_writes_one_emf_document_with_every_metric(lines: Lines
 
 @pytest.mark.usefixtures("clock")
 def test_a_redelivered_batch_counts_duplicates_and_a_down_archive_failed_records(
-    lines: Lines, listener: Faults
+    lines: Lines, listener: Listener
 ) -> None:
-    listener_handler.handle(worked_example_and_garbage(), Context())
-    listener_handler.handle(worked_example_and_garbage(), Context())
-    listener.enabled = True
+    listener.handle(worked_example_and_garbage(), Context())
+    listener.handle(worked_example_and_garbage(), Context())
+    listener.down.enabled = True
     fresh = kinesis_event([{**WORKED_EXAMPLE[1], "user": "zoe"}], first_sequence=6, arrival=ARRIVAL)
-    response = listener_handler.handle(fresh, Context())
+    response = listener.handle(fresh, Context())
     assert response == {"batchItemFailures": [{"itemIdentifier": "6"}]}
     _, again, down = (values(document) for document in lines.metrics())
     assert (again["RecordsDuplicate"], again["RecordsApplied"], again["RecordsFaulted"]) == (4, 0, 1)
@@ -149,14 +162,14 @@ def test_a_redelivered_batch_counts_duplicates_and_a_down_archive_failed_records
 
 @pytest.mark.usefixtures("clock")
 def test_a_fault_after_a_failed_record_counts_once_when_its_redelivery_sets_it_aside(
-    lines: Lines, listener: Faults
+    lines: Lines, listener: Listener
 ) -> None:
-    listener.enabled = True
+    listener.down.enabled = True
     event = kinesis_event([{**WORKED_EXAMPLE[1], "user": "zoe"}], first_sequence=6, arrival=ARRIVAL)
     event["Records"].append(kinesis_record(b"not json", 7, arrival=ARRIVAL))
-    assert listener_handler.handle(event, Context()) == {"batchItemFailures": [{"itemIdentifier": "6"}]}
-    listener.enabled = False
-    assert listener_handler.handle(event, Context()) == {"batchItemFailures": []}
+    assert listener.handle(event, Context()) == {"batchItemFailures": [{"itemIdentifier": "6"}]}
+    listener.down.enabled = False
+    assert listener.handle(event, Context()) == {"batchItemFailures": []}
     down, back = (values(document) for document in lines.metrics())
     assert (down["RecordsFaulted"], down["RecordsFailed"]) == (0, 2)
     assert (back["RecordsFaulted"], back["RecordsFailed"], back["RecordsApplied"]) == (1, 0, 1)
@@ -164,9 +177,9 @@ def test_a_fault_after_a_failed_record_counts_once_when_its_redelivery_sets_it_a
 
 @pytest.mark.usefixtures("clock")
 def test_every_log_line_names_the_function_request_shard_and_sequence_range(
-    lines: Lines, listener: Faults
+    lines: Lines, listener: Listener
 ) -> None:
-    listener_handler.handle(worked_example_and_garbage(), Context())
+    listener.handle(worked_example_and_garbage(), Context())
     written = lines.logs()
     assert {line["message"] for line in written} == {"records set aside as faults", "listener batch"}
     for line in written + lines.metrics():
@@ -185,19 +198,19 @@ def test_every_log_line_names_the_function_request_shard_and_sequence_range(
 
 
 @pytest.mark.usefixtures("clock")
-def test_lines_outside_an_invocation_carry_none_of_its_context(lines: Lines, listener: Faults) -> None:
-    listener_handler.handle(worked_example_and_garbage(), Context())
+def test_lines_outside_an_invocation_carry_none_of_its_context(lines: Lines, listener: Listener) -> None:
+    listener.handle(worked_example_and_garbage(), Context())
     logs.log("after")
     assert "requestId" not in lines.logs()[-1] and "shard" not in lines.logs()[-1]
 
 
 @pytest.mark.usefixtures("clock")
-def test_below_the_level_lines_go_but_metrics_stay(lines: Lines, listener: Faults) -> None:
+def test_below_the_level_lines_go_but_metrics_stay(lines: Lines, listener: Listener) -> None:
     logs.set_level("ERROR")
-    listener_handler.handle(worked_example_and_garbage(), Context())
+    listener.handle(worked_example_and_garbage(), Context())
     assert lines.logs() == [] and len(lines.metrics()) == 1
     logs.set_level("DEBUG")
-    listener_handler.handle(kinesis_event(WORKED_EXAMPLE[:2], arrival=ARRIVAL), Context())
+    listener.handle(kinesis_event(WORKED_EXAMPLE[:2], arrival=ARRIVAL), Context())
     (received,) = (line for line in lines.logs() if line["message"] == "batch received")
     assert received["level"] == "DEBUG"
     assert received["eventIds"] == ["shardId-000000000000:1", "shardId-000000000000:2"]
@@ -205,7 +218,7 @@ def test_below_the_level_lines_go_but_metrics_stay(lines: Lines, listener: Fault
 
 @pytest.mark.usefixtures("clock")
 def test_a_batch_that_raises_counts_every_record_failed_and_logs_the_exception(
-    lines: Lines, listener: Faults, monkeypatch: pytest.MonkeyPatch
+    lines: Lines, listener: Listener
 ) -> None:
     def crashing(*_: Any) -> Any:
         def step(units: Any) -> Any:
@@ -213,9 +226,9 @@ def test_a_batch_that_raises_counts_every_record_failed_and_logs_the_exception(
 
         return step
 
-    monkeypatch.setattr(listener_handler, "listener", crashing)
+    handle = stream_handler(listener.ports, listener_function.OBSERVED, from_kinesis, crashing)
     with pytest.raises(ZeroDivisionError):
-        listener_handler.handle(worked_example_and_garbage(), Context())
+        handle(worked_example_and_garbage(), Context())
     (document,) = lines.metrics()
     measured = values(document)
     assert (measured["RecordsReceived"], measured["RecordsFailed"], measured["RecordsApplied"]) == (5, 5, 0)
@@ -243,11 +256,9 @@ def test_a_line_about_many_huge_records_stays_far_below_the_cloudwatch_limit(lin
 
 
 @pytest.mark.usefixtures("clock")
-def test_a_trigger_batch_counts_published_events_and_its_iterator_age(
-    lines: Lines, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_trigger_batch_counts_published_events_and_its_iterator_age(lines: Lines) -> None:
     stream = MemoryStream()
-    monkeypatch.setattr(trigger_handler, "_wiring", lambda: (Settings(stage="test"), stream))
+    handle = trigger_function.handler(Ports(Settings(stage="test"), stream=stream))
     records = [
         dynamodb_record(
             "INSERT", KEYS_BILL, new=user_list(1, {"xp": 25}), sequence_number=1, created=ARRIVAL - 1
@@ -257,7 +268,7 @@ def test_a_trigger_batch_counts_published_events_and_its_iterator_age(
         ),
         {"eventID": "broken"},
     ]
-    trigger_handler.handle({"Records": records}, Context(function_name="list-manager-test-trigger"))
+    handle({"Records": records}, Context(function_name="list-manager-test-trigger"))
     (document,) = lines.metrics()
     assert document["function"] == "trigger"
     measured = values(document)
