@@ -203,6 +203,15 @@ def examples(small: int, full: int) -> int:
     return full if os.environ.get("LISTMGR_PROOF") == "full" else small
 
 
+starts_a_run = initialize(
+    seed=st.integers(0, 2**32 - 1),
+    rate=st.sampled_from([0.0, 0.05, 0.15, 0.3]),
+    stream_rate=st.sampled_from([None, None, 0.6]),
+)
+"""The initialize rule of a run: draws the faults' seed, their rate over the ports and the
+stream's own (a subclass that starts with more decorates its own `start` with it)."""
+
+
 class ListenerMachine(RuleBasedStateMachine):
     """Subclasses give `ports()`; `figures` collects what every run did."""
 
@@ -212,11 +221,7 @@ class ListenerMachine(RuleBasedStateMachine):
     def ports(self) -> Ports:
         raise NotImplementedError
 
-    @initialize(
-        seed=st.integers(0, 2**32 - 1),
-        rate=st.sampled_from([0.0, 0.05, 0.15, 0.3]),
-        stream_rate=st.sampled_from([None, None, 0.6]),
-    )
+    @starts_a_run
     def start(self, seed: int, rate: float, stream_rate: float | None) -> None:
         self.faults = Faults(seed, rate, {} if stream_rate is None else {"stream.": stream_rate})
         self.wired = self.ports()
