@@ -222,17 +222,16 @@ def stored_write(
         before = earlier.get(user, NO_OUTCOMES)
         bare = user_list_item(write.title, user, slot, write.version, expires_at)
         bare_typed = to_attributes(bare)
+        size = item_size(bare_typed)
         # The room left beside the list and its filters of what moved out, as they stand.
-        bare_size = item_size(bare_typed) + _packed_size("movedOut", moved_out.packed_size(before.moved_out))
-        room = outcome_room(bare_size)
+        room = outcome_room(size + _packed_size("movedOut", moved_out.packed_size(before.moved_out)))
         outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room, final)
         grown = moved_out.packed_size(outcomes.moved_out) - moved_out.packed_size(before.moved_out)
         if grown > 0:
             # The filters grew with what moved out: that much less room for the outcomes kept.
             outcomes, moved = keep(before, decided.get(user, ()), forgotten_before, room - grown, final)
         kept_by_user[user] = outcomes
-        item, item_typed = bare, dict(bare_typed)
-        size = item_size(bare_typed)
+        item, item_typed = bare, bare_typed
         for name, packed in _packed_outcomes(outcomes):
             item[name] = packed
             item_typed[name] = {"B": packed}
