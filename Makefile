@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Deployment (README "Deploying"): osls and its plugins from package-lock.json; cfn-lint and
+# Deployment (docs/deploying.md): osls and its plugins from package-lock.json; cfn-lint and
 # checkov in a venv of their own (checkov's dependencies conflict with the project's).
 NODE_STAMP := node_modules/.installed
 TOOLS := .venv-tools

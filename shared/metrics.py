@@ -9,7 +9,7 @@ into metrics, with no API call and no agent in the function.
 
 Hand-written rather than Powertools' Metrics: the format is this small, and Powertools costs the
 listener ~35 ms more at a cold start without bytecode (~5 ms with), 7.6 MB in the package
-(README "Operating it"). Stream functions write one document per batch (`batch_metrics`), the
+(docs/operating.md). Stream functions write one document per batch (`batch_metrics`), the
 API one per request (`request_metrics`); alarms in serverless.yml read them by these names.
 """
 

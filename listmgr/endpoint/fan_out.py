@@ -16,7 +16,7 @@ NOT_SERVED = (
     "SubscribeToShard (enhanced fan-out's event stream) is not served by the local endpoint of "
     "`listmgr up`; the consumer is registered, but read the shard with GetShardIterator and "
     "GetRecords instead (as the local event source mappings read a `consumer:` stream event). "
-    "See the list manager's README, 'Other clients against the local endpoint'."
+    "See the list manager's docs/local-stack.md, 'Other clients against the local endpoint'."
 )
 
 

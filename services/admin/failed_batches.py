@@ -1,10 +1,10 @@
 """The messages of the on-failure queue and the stream records they point at.
 
-A message is Lambda's invocation record of a discarded batch (README "Operating it"): the batch's
-shard, first and last sequence numbers, size and stream, never the records. `fetch` reads them
-back from the stream by shard and sequence range (an AT_SEQUENCE_NUMBER iterator) while the
-stream still holds them, as the records of a Lambda event, exactly as the event source mapping
-would deliver them.
+A message is Lambda's invocation record of a discarded batch (docs/operating.md, "Re-driving
+failed batches"): the batch's shard, first and last sequence numbers, size and stream, never the
+records. `fetch` reads them back from the stream by shard and sequence range (an
+AT_SEQUENCE_NUMBER iterator) while the stream still holds them, as the records of a Lambda
+event, exactly as the event source mapping would deliver them.
 """
 
 import base64

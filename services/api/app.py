@@ -2,7 +2,7 @@
 access check, path-name decoding, JSON rendering, error shape and security headers.
 
 Writes publish events and answer 202; reads answer from the table and the archive. See
-services/api/views.py for what each endpoint does and README.md ("HTTP API") for how to call it.
+services/api/views.py for what each endpoint does and docs/api.md for how to call it.
 """
 
 import time

@@ -18,7 +18,7 @@ from tests.support.packaging import (
 
 TABLE, INDEX, TABLE_STREAM = "ListsTable.Arn", "ListsTable.Arn/index/titles", "ListsTable.StreamArn"
 STREAM, QUEUE = "EventsStream.Arn", "StreamFailureQueue.Arn"
-# A secret created by the stack, or the existing one a parameter names (README "Deploying").
+# A secret created by the stack, or the existing one a parameter names (docs/deploying.md).
 ARCHIVE_SECRET = "CreateArchiveSecret?ArchiveSecret:ArchiveSecretArn"
 API_KEYS_SECRET = "CreateApiKeysSecret?ApiKeysSecret:ApiKeysSecretArn"
 # Actions that name no resource: AWS ignores any ARN given for them, so `*` is what they grant.
@@ -29,8 +29,8 @@ def logs(group: str) -> dict[str, set[str]]:
     return on({f"{group}.Arn"}, "logs:CreateLogStream", "logs:PutLogEvents")
 
 
-# Every action each function's role allows, on which resources: what its code calls (README
-# "Deploying", "Least privilege"), and nothing else.
+# Every action each function's role allows, on which resources: what its code calls (docs/deploying.md,
+# "What it deploys, and why", "Least privilege"), and nothing else.
 GRANTS: dict[str, dict[str, set[str]]] = {
     "listener": {
         "dynamodb:BatchGetItem": {TABLE},

@@ -40,7 +40,9 @@ def test_the_documented_queries_read_the_lists_and_nothing_internal(
     deletion = {**DELETE_BETH, "timestamp": int(now * 1000) + 1}
     assert harness.run(kinesis_event([deletion], arrival=now + 1)) == {"batchItemFailures": []}
     subprocess.run(["make", "-s", ".venv-awscli/.installed"], cwd=ROOT, check=True, timeout=900)
-    script = code_block("docs/table.md", "sh").replace("http://127.0.0.1:4566", deployed.aws.endpoint_url)
+    script = code_block("docs/table.md", "sh", "table-queries").replace(
+        "http://127.0.0.1:4566", deployed.aws.endpoint_url
+    )
     script = script.replace("list-manager-dev-lists", deployed.table_name)
 
     result = subprocess.run(

@@ -88,7 +88,7 @@ def resources_of_type(template: Mapping[str, Any], kind: str) -> dict[str, dict[
     return {key: value for key, value in template["Resources"].items() if value["Type"] == kind}
 
 
-# What every deployment must say (README "Deploying"): the MySQL archive's host has no default.
+# What every deployment must say (docs/deploying.md): the MySQL archive's host has no default.
 REQUIRED_PARAMS = ("--param=dbHost=archive.db.internal",)
 
 

@@ -1,4 +1,4 @@
-"""The README's JavaScript SDK and AWS CLI examples, pasted as they are against a running stack
+"""docs/local-stack.md's JavaScript SDK and AWS CLI examples, pasted as they are against a running stack
 (only its ports differ): each write is applied before the example reads it back. The CLI is the
 v1 that `make tools` installs; the block uses nothing v2 does not take the same way (`fileb://`)."""
 
@@ -20,7 +20,7 @@ NODE = shutil.which("node")
 
 
 def on_this_stack(block: str, stack: RunningStack) -> str:
-    """The block with the README's ports replaced by this stack's (the one change a paste needs)."""
+    """The block with the document's ports replaced by this stack's (the one change a paste needs)."""
     assert "http://127.0.0.1:4566" in block and "http://127.0.0.1:8000" in block
     return block.replace("http://127.0.0.1:4566", stack.info["aws_endpoint_url"]).replace(
         "http://127.0.0.1:8000", stack.api
@@ -44,8 +44,8 @@ def test_the_javascript_example_reads_its_write_once_it_is_applied(
 ) -> None:
     before = (bill(stack) or {}).get("entries", {}).get("xp", 0)
     script = tmp_path / "example.mjs"
-    script.write_text(on_this_stack(code_block("README.md", "js", "javascript-client"), stack))
-    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")  # `npm i` of the README
+    script.write_text(on_this_stack(code_block("docs/local-stack.md", "js", "javascript-client"), stack))
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")  # `npm i` of the example
     result = subprocess.run(
         [str(NODE), str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
     )
@@ -68,7 +68,7 @@ def test_the_aws_cli_example_puts_the_submission_as_it_is_and_reads_it_once_appl
         "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
     }
     result = subprocess.run(
-        ["bash", "-e", "-c", on_this_stack(code_block("README.md", "sh", "aws-cli"), stack)],
+        ["bash", "-e", "-c", on_this_stack(code_block("docs/local-stack.md", "sh", "aws-cli"), stack)],
         cwd=tmp_path,
         env=environment,
         capture_output=True,
