@@ -3,7 +3,6 @@ stack: every figure it shows comes out, with no pause between the writes and the
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 
 from tests.support.aws import ROOT
 from tests.support.docs import code_block
-from tests.support.stack import RunningStack, start_stack, stop_stack
+from tests.support.stack import RunningStack, pasted, start_stack, stop_stack
 
 
 def json_lines(output: str) -> list[Any]:
@@ -20,20 +19,7 @@ def json_lines(output: str) -> list[Any]:
 
 def run_quick_start(stack: RunningStack) -> list[Any]:
     """The block pasted into a shell in the stack's folder; the JSON lines it printed."""
-    block = code_block("README.md", "sh", "quick-start")
-    # The one change a reader's paste does not need: this stack's API listens on a free port.
-    assert "API=http://127.0.0.1:8000\n" in block
-    script = block.replace("API=http://127.0.0.1:8000\n", f"API={stack.api}\n")
-    result = subprocess.run(
-        ["bash", "-e", "-c", script],
-        cwd=stack.folder,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json_lines(result.stdout)
+    return json_lines(pasted(code_block("README.md", "sh", "quick-start"), stack))
 
 
 def assert_the_figures(answers: list[Any]) -> None:

@@ -148,3 +148,23 @@ def start_stack(folder: Path, extra_arguments: tuple[str, ...] = ()) -> RunningS
 def stop_stack(stack: RunningStack) -> int:
     stack.process.send_signal(signal.SIGINT)
     return stack.process.wait(timeout=60)
+
+
+DOCUMENTED_API = "API=http://127.0.0.1:8000\n"
+"""How the documents' shell blocks name the API (the port `listmgr up` listens on by default)."""
+
+
+def pasted(block: str, stack: RunningStack, timeout: float = 180) -> str:
+    """What a documented shell block prints when pasted whole into bash in the stack's folder.
+    The one change a reader's paste does not need: this stack's API listens on a free port."""
+    assert DOCUMENTED_API in block
+    result = subprocess.run(
+        ["bash", "-e", "-c", block.replace(DOCUMENTED_API, f"API={stack.api}\n")],
+        cwd=stack.folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
