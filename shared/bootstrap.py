@@ -19,7 +19,7 @@ module and its driver are imported only when an archive is opened, and pymysql o
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared import logs, tracing
@@ -27,7 +27,7 @@ from shared.adapters.aws import client, secret_json
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.kinesis import KinesisStream
 from shared.clock import now_ms
-from shared.lists.archive import ChangeArchive
+from shared.lists.archive import ArchivedRecord, ArchiveKey, ChangeArchive
 from shared.lists.store import ListStore
 from shared.settings import Settings
 from shared.stream import observe
@@ -82,6 +82,34 @@ class DeferredStream:
 
     def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]:
         return self._make().put_records(records)
+
+
+class DeferredArchive:
+    """The archive `make` returns, asked for at each call and so first opened by the first: the
+    API reads it for a title's history only, and opening it imports its module and sqlite3 or
+    the MySQL driver, which the cold start of a write should not pay for. (`Ports.archive`
+    opens the archive once.)"""
+
+    def __init__(self, make: Callable[[], ChangeArchive]) -> None:
+        self._make = make
+
+    def record(self, rows: Sequence[ArchivedRecord]) -> None:
+        self._make().record(rows)
+
+    def forget(self, keys: Sequence[ArchiveKey]) -> None:
+        self._make().forget(keys)
+
+    def history(self, title: str, limit: int, before: tuple[int, int] | None = None) -> list[ArchivedRecord]:
+        return self._make().history(title, limit, before)
+
+    def in_order(self) -> Iterator[ArchivedRecord]:
+        return self._make().in_order()
+
+    def count(self) -> int:
+        return self._make().count()
+
+    def purge(self) -> None:
+        self._make().purge()
 
 
 class Ports:
