@@ -1,8 +1,9 @@
 """The composition root: every function's handler is assembled here, from settings, on ports
 that any caller may give instead of the real adapters.
 
-A handler module is one line: `handle = bootstrap.lambda_handler(function.handler)`, where the
-function's own module says how its handler is made from `Ports` (services/*/function.py). Tests,
+A handler module is one line, `handle = bootstrap.lambda_handler(function.handler)` (imported
+without the garbage collector: shared/cold_start.py), where the function's own module says how
+its handler is made from `Ports` (services/*/function.py). Tests,
 the bench and `listmgr` build the very same handler on ports of their own:
 
     handle = function.handler(Ports(Settings(stage="test"), store=MemoryListStore(),

@@ -2,9 +2,11 @@
 MySQL driver before a MySQL archive is opened, the trigger never imports pydantic or the archive,
 the listener never builds the models of the events it does not read, no model is built before
 its first use (the listener's first batch builds one, the API's first write three), the API's
-first write opens no archive, and X-Ray is loaded inside Lambda only. Each import is checked in
+first write opens no archive, no garbage collection runs while a handler is imported, and X-Ray
+is loaded inside Lambda only. Each import is checked in
 a fresh interpreter: this one has imported everything."""
 
+import gc
 import json
 import os
 import subprocess
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from shared import cold_start
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = ("listener", "trigger", "api", "admin")
@@ -195,3 +199,41 @@ def test_the_apis_first_write_builds_three_models_and_opens_no_archive(tmp_path:
     assert status == 202
     assert first_write == ["Accepted", "Submission", "UpdateSubmitted"]
     assert {"shared.adapters.sql_archive", "sqlite3"} & set(modules) == set()
+
+
+@pytest.mark.parametrize("function", HANDLERS)
+def test_a_handler_is_imported_without_the_garbage_collector_and_leaves_it_on(function: str) -> None:
+    walked, enabled, frozen = fresh(
+        f"""
+        import gc
+        import sys
+
+        def seen(phase, info):
+            # How many objects each collection walks, once the handler's own import has begun.
+            if phase == "start" and "shared.cold_start" in sys.modules:
+                generations = range(info["generation"] + 1)
+                walked.append(sum(len(gc.get_objects(generation)) for generation in generations))
+
+        walked = []
+        gc.callbacks.append(seen)
+        import services.{function}.handler
+        """,
+        "[walked, gc.isenabled(), gc.get_freeze_count()]",
+    )
+    assert enabled
+    assert frozen > 10_000  # what the import made, which no collection walks
+    assert all(objects < 1_000 for objects in walked), walked
+
+
+def test_the_collector_is_left_as_it_was_found() -> None:
+    with cold_start.importing():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cold_start.importing():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
