@@ -1,9 +1,9 @@
 """The composition root: every function's handler is assembled here, from settings, on ports
 that any caller may give instead of the real adapters.
 
-A handler module is one line, `handle = bootstrap.lambda_handler(function.handler)` (imported
-without the garbage collector: shared/cold_start.py), where the function's own module says how
-its handler is made from `Ports` (services/*/function.py). Tests,
+A handler module is one line, `handle = bootstrap.lambda_handler(function.handler)`, after its
+imports (both without the garbage collector: shared/cold_start.py), where the function's own
+module says how its handler is made from `Ports` (services/*/function.py). Tests,
 the bench and `listmgr` build the very same handler on ports of their own:
 
     handle = function.handler(Ports(Settings(stage="test"), store=MemoryListStore(),
@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from shared import logs, tracing
+from shared import cold_start, logs, tracing
 from shared.adapters.aws import client, secret_json
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.kinesis import KinesisStream
@@ -262,6 +262,7 @@ def lambda_handler(make: Callable[[Ports], MADE]) -> MADE:
     """What a handler module exports: the function's handler on the real adapters, for the
     settings the environment gives. Its logs are JSON lines, and inside Lambda its AWS calls
     are traced (shared/tracing.py)."""
-    logs.configure()
-    tracing.trace_calls(AWS_CALLS)
-    return make(Ports.from_environment())
+    with cold_start.importing():  # inside Lambda, the X-Ray SDK's import
+        logs.configure()
+        tracing.trace_calls(AWS_CALLS)
+        return make(Ports.from_environment())

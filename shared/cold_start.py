@@ -6,7 +6,7 @@ pydantic and ours, which all live as long as the container and are never garbage
         from services.listener import function
         from shared import bootstrap
 
-        handle = bootstrap.lambda_handler(function.handler)
+    handle = bootstrap.lambda_handler(function.handler)  # which does the same for X-Ray's import
 
 At the end every object made so far is frozen (`gc.freeze`): no later collection walks them
 again, and the collector runs as before for what the invocations make. Garbage cycles the

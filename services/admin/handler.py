@@ -7,4 +7,4 @@ with cold_start.importing():
     from services.admin import function
     from shared import bootstrap
 
-    handle = bootstrap.lambda_handler(function.handler)
+handle = bootstrap.lambda_handler(function.handler)

@@ -8,5 +8,5 @@ with cold_start.importing():
     from services.api import function
     from shared import bootstrap
 
-    handle = bootstrap.lambda_handler(function.handler)
+handle = bootstrap.lambda_handler(function.handler)
 app = handle.wsgi
