@@ -1,8 +1,9 @@
 """The composition root: every function's handler is assembled here, from settings, on ports
 that any caller may give instead of the real adapters.
 
-A handler module is one line: `handle = bootstrap.lambda_handler(function.handler)`, where the
-function's own module says how its handler is made from `Ports` (services/*/function.py). Tests,
+A handler module is one line, `handle = bootstrap.lambda_handler(function.handler)`, after its
+imports (both without the garbage collector: shared/cold_start.py), where the function's own
+module says how its handler is made from `Ports` (services/*/function.py). Tests,
 the bench and `listmgr` build the very same handler on ports of their own:
 
     handle = function.handler(Ports(Settings(stage="test"), store=MemoryListStore(),
@@ -19,15 +20,15 @@ module and its driver are imported only when an archive is opened, and pymysql o
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from shared import logs, tracing
+from shared import cold_start, logs, tracing
 from shared.adapters.aws import client, secret_json
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.kinesis import KinesisStream
 from shared.clock import now_ms
-from shared.lists.archive import ChangeArchive
+from shared.lists.archive import ArchivedRecord, ArchiveKey, ChangeArchive
 from shared.lists.store import ListStore
 from shared.settings import Settings
 from shared.stream import observe
@@ -82,6 +83,34 @@ class DeferredStream:
 
     def put_records(self, records: Sequence[tuple[str, bytes]]) -> list[str | None]:
         return self._make().put_records(records)
+
+
+class DeferredArchive:
+    """The archive `make` returns, asked for at each call and so first opened by the first: the
+    API reads it for a title's history only, and opening it imports its module and sqlite3 or
+    the MySQL driver, which the cold start of a write should not pay for. (`Ports.archive`
+    opens the archive once.)"""
+
+    def __init__(self, make: Callable[[], ChangeArchive]) -> None:
+        self._make = make
+
+    def record(self, rows: Sequence[ArchivedRecord]) -> None:
+        self._make().record(rows)
+
+    def forget(self, keys: Sequence[ArchiveKey]) -> None:
+        self._make().forget(keys)
+
+    def history(self, title: str, limit: int, before: tuple[int, int] | None = None) -> list[ArchivedRecord]:
+        return self._make().history(title, limit, before)
+
+    def in_order(self) -> Iterator[ArchivedRecord]:
+        return self._make().in_order()
+
+    def count(self) -> int:
+        return self._make().count()
+
+    def purge(self) -> None:
+        self._make().purge()
 
 
 class Ports:
@@ -233,6 +262,7 @@ def lambda_handler(make: Callable[[Ports], MADE]) -> MADE:
     """What a handler module exports: the function's handler on the real adapters, for the
     settings the environment gives. Its logs are JSON lines, and inside Lambda its AWS calls
     are traced (shared/tracing.py)."""
-    logs.configure()
-    tracing.trace_calls(AWS_CALLS)
-    return make(Ports.from_environment())
+    with cold_start.importing():  # inside Lambda, the X-Ray SDK's import
+        logs.configure()
+        tracing.trace_calls(AWS_CALLS)
+        return make(Ports.from_environment())

@@ -1,7 +1,10 @@
 """The admin function's Lambda entry (serverless.yml: services/admin/handler.handle); what it does
 is services/admin/function.py, wired by shared/bootstrap.py."""
 
-from services.admin import function
-from shared import bootstrap
+from shared import cold_start
+
+with cold_start.importing():
+    from services.admin import function
+    from shared import bootstrap
 
 handle = bootstrap.lambda_handler(function.handler)

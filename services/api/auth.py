@@ -33,7 +33,7 @@ class InvalidKeyRing(ValueError):
 
 
 class ApiKey(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str = Field(default="", max_length=128)
     sha256: Digest

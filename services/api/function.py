@@ -15,7 +15,7 @@ from services.api.deps import ApiDeps
 from services.api.freshness import RecentOutcome, ReloadingKeyRing
 from shared import logs
 from shared.adapters.aws import secret_json
-from shared.bootstrap import Ports
+from shared.bootstrap import DeferredArchive, Ports
 from shared.settings import Settings
 
 
@@ -61,7 +61,7 @@ def deps(ports: Ports) -> ApiDeps:
     return ApiDeps(
         store=ports.store,
         stream=ports.stream,
-        archive=ports.archive,
+        archive=DeferredArchive(lambda: ports.archive),
         keys=key_ring(settings),
         tags={"source": "api", "stage": settings.stage, "region": settings.region, "functionname": "api"},
         probes={

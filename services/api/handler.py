@@ -2,8 +2,11 @@
 its WSGI application for `listmgr up`; what it does is services/api/function.py, wired by
 shared/bootstrap.py."""
 
-from services.api import function
-from shared import bootstrap
+from shared import cold_start
+
+with cold_start.importing():
+    from services.api import function
+    from shared import bootstrap
 
 handle = bootstrap.lambda_handler(function.handler)
 app = handle.wsgi

@@ -15,7 +15,7 @@ from shared.lists.user_list import ListType
 
 
 class _Answer(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Accepted(_Answer):

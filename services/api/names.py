@@ -3,14 +3,16 @@ same rules as in a submission."""
 
 from urllib.parse import unquote_to_bytes
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from services.api.errors import ApiError
 from shared.events.envelope import EventId
 from shared.events.submission import Name
 
-_NAME = TypeAdapter(Name)
-_EVENT_ID = TypeAdapter(EventId)
+# Built by their first use: a request without names in its path (POST /lists) needs neither.
+_DEFERRED = ConfigDict(defer_build=True)
+_NAME = TypeAdapter(Name, config=_DEFERRED)
+_EVENT_ID = TypeAdapter(EventId, config=_DEFERRED)
 
 
 def path_name(segment: str, what: str) -> str:

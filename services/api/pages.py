@@ -27,14 +27,14 @@ _DIGITS = re.compile(r"[0-9]{1,6}")
 
 
 class TitlesCursor(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     listing: Literal["titles"] = "titles"
     after: Name
 
 
 class UsersCursor(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     listing: Literal["users"] = "users"
     after: Name
@@ -46,7 +46,7 @@ ArchivePosition = Annotated[int, Field(ge=0, le=MAX_INTEGER)]
 
 
 class HistoryCursor(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     listing: Literal["history"] = "history"
     before: tuple[ArchivePosition, ArchivePosition]

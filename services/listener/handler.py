@@ -1,7 +1,10 @@
 """The listener's Lambda entry (serverless.yml: services/listener/handler.handle); what it does is
 services/listener/function.py, wired by shared/bootstrap.py."""
 
-from services.listener import function
-from shared import bootstrap
+from shared import cold_start
+
+with cold_start.importing():
+    from services.listener import function
+    from shared import bootstrap
 
 handle = bootstrap.lambda_handler(function.handler)

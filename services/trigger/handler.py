@@ -1,7 +1,10 @@
 """The trigger's Lambda entry (serverless.yml: services/trigger/handler.handle); what it does is
 services/trigger/function.py, wired by shared/bootstrap.py."""
 
-from services.trigger import function
-from shared import bootstrap
+from shared import cold_start
+
+with cold_start.importing():
+    from services.trigger import function
+    from shared import bootstrap
 
 handle = bootstrap.lambda_handler(function.handler)

@@ -31,7 +31,7 @@ EventId = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\u0000
 class Envelope(BaseModel):
     """What every event carries."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid", defer_build=True)
 
     id: EventId = Field(description="Unique and deterministic: the same change always has the same id.")
     type: str

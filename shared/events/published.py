@@ -14,7 +14,7 @@ from shared.lists.user_list import ListType
 class UserListEntity(BaseModel):
     """One user's list, as the API returns it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     title: Name
     user: Name
@@ -27,7 +27,7 @@ class AggregateEntity(BaseModel):
     """The aggregate of a title, as the API returns it. `counts` and `ranking` are present for
     rank lists only."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     title: Name
     type: ListType
@@ -43,7 +43,7 @@ class AggregateEntity(BaseModel):
 class Images(BaseModel):
     """The item before and after the change, as plain JSON (not AttributeValue-typed)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     new: dict[str, Any] | None = None
     old: dict[str, Any] | None = None
@@ -64,7 +64,7 @@ class AggregateListEvent(Envelope):
 class Fault(BaseModel):
     """A record the listener can never apply, set aside so its shard goes on."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     reason: str
     id: str | None = Field(

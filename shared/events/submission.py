@@ -82,7 +82,7 @@ Number = Annotated[
 class ListRef(BaseModel):
     """A user's list: the entity of a `list-delete-submitted` event."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     title: Name
     user: Name

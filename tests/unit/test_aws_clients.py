@@ -1,12 +1,25 @@
 """Every function's AWS clients give up within its own timeout: the worst case of one call
-(every attempt timing out, every backoff at its longest) against serverless.yml."""
+(every attempt timing out, every backoff at its longest) against serverless.yml. Their session
+loads botocore's data as botocore does, without its listing of every service."""
 
+import json
+import os
 from pathlib import Path
 
+import botocore.session
 import pytest
+from botocore.exceptions import UnknownServiceError
+from botocore.loaders import Loader, create_loader
 
 from listmgr.runtime import config as configuration
-from shared.adapters.aws import client_config, worst_case_seconds
+from shared.adapters.aws import (
+    DictFileLoader,
+    ServiceLoader,
+    _session,
+    client_config,
+    service_loader,
+    worst_case_seconds,
+)
 from shared.settings import ClientLimits, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,3 +52,45 @@ def test_each_functions_clients_give_up_within_its_timeout(function: str) -> Non
     # Within the function's timeout, with room left for the work around the call.
     assert worst_case_seconds(limits) <= 0.8 * declared["timeout"]
     assert limits.max_attempts >= 2, "a throttled call is retried at least once"
+
+
+SERVICES = ("dynamodb", "kinesis", "secretsmanager", "xray")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("kind", ["service-2", "endpoint-rule-set-1", "paginators-1"])
+def test_the_service_loader_loads_what_botocores_loader_does(service: str, kind: str) -> None:
+    ours, botocores = service_loader(None), Loader()
+    # Equal in content and in the order of every key: a dict keeps the JSON's as OrderedDict does.
+    expected = json.dumps(botocores.load_service_model(service, kind))
+    assert json.dumps(ours.load_service_model(service, kind)) == expected
+    version = botocores.determine_latest_version(service, kind)
+    assert json.dumps(ours.load_service_model(service, kind, version)) == expected
+
+
+@pytest.mark.parametrize("name", ["endpoints", "partitions", "sdk-default-configuration", "_retry"])
+def test_the_service_loader_reads_botocores_data_files_as_they_are(name: str) -> None:
+    assert json.dumps(service_loader(None).load_data(name)) == json.dumps(Loader().load_data(name))
+
+
+def test_an_unknown_service_is_refused_as_botocore_refuses_it() -> None:
+    with pytest.raises(UnknownServiceError, match="dynamodb"):
+        service_loader(None).load_service_model("no-such-service", "service-2")
+
+
+def test_the_service_loader_keeps_botocores_search_paths(tmp_path: Path) -> None:
+    data_path = f"{tmp_path}/models{os.pathsep}~/more"
+    assert service_loader(data_path).search_paths == create_loader(data_path).search_paths
+
+
+def test_clients_are_made_without_listing_every_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    def listing(self: Loader, type_name: str) -> list[str]:
+        raise AssertionError(f"listed every service for {type_name}")
+
+    monkeypatch.setattr(Loader, "list_available_services", listing)
+    session = botocore.session.get_session()
+    session.register_component("data_loader", service_loader(None))
+    for service in SERVICES:
+        session.create_client(service, "us-east-1", aws_access_key_id="local", aws_secret_access_key="local")
+    loader = _session()._session.get_component("data_loader")
+    assert isinstance(loader, ServiceLoader) and isinstance(loader.file_loader, DictFileLoader)
