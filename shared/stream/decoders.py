@@ -48,18 +48,44 @@ def from_kinesis(event: Any) -> list[UnitOfWork]:
 
 
 def kinesis_unit(record: Any) -> UnitOfWork:
+    """The unit of one Kinesis record: its typed fields and its event envelope, or its fault."""
     if not _as_lambda_delivers(record):
         unreadable = _unreadable(record, KINESIS_FIELDS)
         if unreadable is not None:
-            return _set_aside(record, ("kinesis", "sequenceNumber"), f"not a Kinesis record: {unreadable}")
-    decoded = _decoded(record)
-    return UnitOfWork(
+            return _set_aside_kinesis(record, f"not a Kinesis record: {unreadable}")
+    kinesis = record["kinesis"]
+    arrival_ms = epoch_ms(kinesis["approximateArrivalTimestamp"])
+    if arrival_ms is None:
+        return _set_aside_kinesis(record, "not a Kinesis record: approximateArrivalTimestamp is not finite")
+    event_id: str = record["eventID"]
+    partition_key = kinesis.get("partitionKey")
+    unit = UnitOfWork(
         record=record,
-        sequence_number=record["kinesis"]["sequenceNumber"],
-        shard=record["eventID"].partition(":")[0] or None,
-        event=None if isinstance(decoded, str) else decoded,
-        fault=decoded if isinstance(decoded, str) else None,
+        sequence_number=kinesis["sequenceNumber"],
+        shard=event_id.partition(":")[0] or None,
+        arrival_ms=arrival_ms,
+        partition_key=partition_key if type(partition_key) is str else None,
     )
+    try:
+        data = binascii.a2b_base64(kinesis["data"], strict_mode=True)
+    except ValueError:  # binascii.Error, or a string that is not even ASCII
+        return unit._replace(fault="data is not valid base64")
+    try:
+        text = data.decode("utf-8")  # a fault of its own, found before the JSON is read (from the bytes)
+    except UnicodeDecodeError as error:
+        return unit._replace(fault=f"data is not valid UTF-8 ({error.reason} at byte {error.start})")
+    try:
+        document = loads(data)
+    except NotJson as error:
+        return unit._replace(data=text, fault=str(error))
+    if type(document) is not dict:
+        return unit._replace(data=text, fault=f"data is JSON but not an object: {type(document).__name__}")
+    if is_submission(document):
+        # The record's partitionKey as it is: one that is no string is the envelope's fault.
+        document = submission_envelope(document, event_id, arrival_ms, partition_key)
+    elif type(document.get("type")) is not str:
+        return unit._replace(data=text, fault="an event envelope needs a string 'type'")
+    return unit._replace(data=text, event=document)
 
 
 def _as_lambda_delivers(record: Any) -> bool:
@@ -75,29 +101,6 @@ def _as_lambda_delivers(record: Any) -> bool:
     )
 
 
-def _decoded(record: Mapping[str, Any]) -> dict[str, Any] | str:
-    """The event envelope of a readable Kinesis record, or the fault of its data."""
-    try:
-        data = binascii.a2b_base64(record["kinesis"]["data"], strict_mode=True)
-    except ValueError:  # binascii.Error, or a string that is not even ASCII
-        return "data is not valid base64"
-    try:
-        data.decode("utf-8")  # a fault of its own, found before the JSON is read (from the bytes)
-    except UnicodeDecodeError as error:
-        return f"data is not valid UTF-8 ({error.reason} at byte {error.start})"
-    try:
-        document = loads(data)
-    except NotJson as error:
-        return str(error)
-    if not isinstance(document, dict):
-        return f"data is JSON but not an object: {type(document).__name__}"
-    if is_submission(document):
-        return submission_envelope(document, record)
-    if not isinstance(document.get("type"), str):
-        return "an event envelope needs a string 'type'"
-    return document
-
-
 def is_submission(document: Mapping[str, Any]) -> bool:
     """A bare submission document, as opposed to an event envelope: anything without an id, and
     anything typed as a list, so a malformed submission is a fault and never passes as some
@@ -105,20 +108,30 @@ def is_submission(document: Mapping[str, Any]) -> bool:
     return "id" not in document or document.get("type") in LIST_TYPES
 
 
-def submission_envelope(document: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
-    kinesis = record["kinesis"]
+def submission_envelope(
+    document: Mapping[str, Any], event_id: str, arrival_ms: int, partition_key: Any
+) -> dict[str, Any]:
+    """The envelope of a bare submission: the record's eventID for its id, so a redelivered
+    record keeps it, and the record's arrival for its time."""
     return {
-        "id": record["eventID"],
+        "id": event_id,
         "type": UPDATE_SUBMITTED,
-        "timestamp": arrival_ms(record),
-        "partitionKey": kinesis.get("partitionKey"),
+        "timestamp": arrival_ms,
+        "partitionKey": partition_key,
         "tags": {"source": "kinesis"},
         "update": document,
     }
 
 
-def arrival_ms(record: Mapping[str, Any]) -> int:
-    return round(float(record["kinesis"]["approximateArrivalTimestamp"]) * 1000)
+def epoch_ms(seconds: Any) -> int | None:
+    """Epoch seconds, as a stream record carries its arrival, in epoch milliseconds (rounded);
+    None for what is no finite number."""
+    if isinstance(seconds, bool) or not isinstance(seconds, float | int | Decimal):
+        return None
+    try:
+        return round(float(seconds) * 1000)
+    except (OverflowError, ValueError):  # infinite, or not a number
+        return None
 
 
 def from_dynamodb(event: Any) -> list[UnitOfWork]:
@@ -128,12 +141,15 @@ def from_dynamodb(event: Any) -> list[UnitOfWork]:
 def dynamodb_unit(record: Any) -> UnitOfWork:
     unreadable = _unreadable(record, DYNAMODB_FIELDS)
     if unreadable is not None:
-        return _set_aside(
-            record, ("dynamodb", "SequenceNumber"), f"not a DynamoDB Streams record: {unreadable}"
-        )
+        stream = record.get("dynamodb") if isinstance(record, Mapping) else None
+        sequence = stream.get("SequenceNumber") if isinstance(stream, Mapping) else None
+        return _set_aside(record, sequence, f"not a DynamoDB Streams record: {unreadable}")
     stream = record["dynamodb"]
     unit = UnitOfWork(
-        record=record, sequence_number=stream["SequenceNumber"], shard=record.get("eventSourceARN")
+        record=record,
+        sequence_number=stream["SequenceNumber"],
+        shard=record.get("eventSourceARN"),
+        arrival_ms=epoch_ms(stream.get("ApproximateCreationDateTime")),
     )
     try:
         change = {
@@ -180,11 +196,21 @@ def _unreadable(record: Any, fields: Fields) -> str | None:
     return f"missing or mistyped {', '.join(problems)}" if problems else None
 
 
-def _set_aside(record: Any, sequence_at: tuple[str, str], fault: str) -> UnitOfWork:
+def _set_aside_kinesis(record: Any, fault: str) -> UnitOfWork:
+    """The unit of a Kinesis record the decoder cannot read, with what can be read of it for its
+    fault event: sequence number, arrival and partition key."""
+    kinesis = record.get("kinesis") if isinstance(record, Mapping) else None
+    kinesis = kinesis if isinstance(kinesis, Mapping) else {}
+    partition_key = kinesis.get("partitionKey")
+    return _set_aside(record, kinesis.get("sequenceNumber"), fault)._replace(
+        arrival_ms=epoch_ms(kinesis.get("approximateArrivalTimestamp")),
+        partition_key=partition_key if isinstance(partition_key, str) else None,
+    )
+
+
+def _set_aside(record: Any, sequence: Any, fault: str) -> UnitOfWork:
     """The unit of a record the decoder cannot read, with its sequence number if it has one. A
     record that is not even an object is kept under "record", so its fault id tells it apart."""
-    part = record.get(sequence_at[0]) if isinstance(record, Mapping) else None
-    sequence = part.get(sequence_at[1]) if isinstance(part, Mapping) else None
     return UnitOfWork(
         record=record if isinstance(record, Mapping) else {"record": record},
         sequence_number=sequence if isinstance(sequence, str) else "",

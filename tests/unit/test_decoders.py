@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from shared.events.testing import kinesis_event, kinesis_record
+from shared.events.testing import dynamodb_record, kinesis_event, kinesis_record
 from shared.stream.decoders import from_dynamodb, from_kinesis
 
 # The first record of the sample's events/kinesis.json (seed 000), as Lambda delivers it.
@@ -284,3 +284,30 @@ def test_a_record_of_other_mapping_and_string_types_reads_as_lambdas_own(variant
 def test_a_boolean_arrival_time_is_no_number() -> None:
     (unit,) = from_kinesis({"Records": [with_kinesis(SAMPLE, approximateArrivalTimestamp=True)]})
     assert unit.fault == "not a Kinesis record: missing or mistyped kinesis.approximateArrivalTimestamp"
+
+
+def test_the_decoder_hands_on_the_records_arrival_partition_key_and_data() -> None:
+    (unit,) = from_kinesis({"Records": [SAMPLE_RECORD]})
+    assert unit.arrival_ms == 1570667770615
+    assert unit.partition_key == "0"
+    assert unit.data == base64.b64decode(SAMPLE_RECORD["kinesis"]["data"]).decode()
+
+
+def test_a_record_that_cannot_be_read_keeps_what_can_be_read_for_its_fault_event() -> None:
+    unreadable = with_kinesis(SAMPLE, sequenceNumber=7)
+    (unit,) = from_kinesis({"Records": [unreadable]})
+    assert unit.fault == "not a Kinesis record: missing or mistyped kinesis.sequenceNumber"
+    assert (unit.arrival_ms, unit.partition_key, unit.data) == (1570667770615, "0", None)
+
+
+@pytest.mark.parametrize("arrival", [float("inf"), float("-inf"), float("nan"), Decimal("Infinity"), 1e306])
+def test_an_arrival_time_that_is_no_finite_number_of_milliseconds_is_a_fault(arrival: Any) -> None:
+    # It once raised OverflowError from the envelope of a bare submission, failing the whole batch.
+    (unit,) = from_kinesis({"Records": [with_kinesis(SAMPLE, approximateArrivalTimestamp=arrival)]})
+    assert unit.fault == "not a Kinesis record: approximateArrivalTimestamp is not finite"
+    assert unit.arrival_ms is None
+
+
+def test_a_dynamodb_record_arrives_when_its_change_was_made() -> None:
+    (unit,) = from_dynamodb({"Records": [dynamodb_record("INSERT", {"pk": "a"}, created=1_700_000_000.25)]})
+    assert unit.arrival_ms == 1_700_000_000_250
