@@ -2,6 +2,7 @@
 tests' events all hand a function the same record for the same stream record."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from listmgr.runtime.mappings import records
 from shared.events.testing import dynamodb_record, kinesis_record
@@ -9,7 +10,7 @@ from shared.stream.decoders import from_kinesis
 from shared.stream.lambda_records import dynamodb_from_get_records, kinesis_from_get_records
 
 ARRIVAL = datetime(2026, 12, 3, 12, 0, 0, 250000, tzinfo=UTC)
-KINESIS_READ = {
+KINESIS_READ: dict[str, Any] = {
     "SequenceNumber": "7",
     "ApproximateArrivalTimestamp": ARRIVAL,
     "Data": b'{"title": "t"}',
