@@ -26,7 +26,7 @@ from listmgr.runtime.mappings.records import KINESIS, StreamRecord
 from listmgr.runtime.mappings.streams import Position, StreamReader, reader_for
 from shared.adapters.kinesis import KinesisStream
 from shared.events.codec import NotJson, dumps, loads
-from shared.stream.decoders import is_submission, submission_envelope
+from shared.stream.decoders import is_submission, kinesis_unit
 from shared.stream.publish import Outgoing, PublishOptions, publish
 
 log = logging.getLogger("listmgr")
@@ -120,7 +120,10 @@ def _outgoing(saved: Mapping[str, Any], ref: int) -> Outgoing:
     except (NotJson, UnicodeDecodeError):
         document = None
     if isinstance(document, dict) and is_submission(document):
-        data = dumps(submission_envelope(document, record)).encode()
+        # Published as its envelope, the one the decoder makes of it (with the record's eventID).
+        envelope = kinesis_unit(record).event
+        if envelope is not None:
+            data = dumps(envelope).encode()
     return Outgoing(ref=ref, partition_key=str(record["kinesis"]["partitionKey"]), data=data)
 
 

@@ -7,7 +7,6 @@ AT_SEQUENCE_NUMBER iterator) while the stream still holds them, as the records o
 event, exactly as the event source mapping would deliver them.
 """
 
-import base64
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.stream.lambda_records import binary_as_base64, epoch
+from shared.stream.lambda_records import dynamodb_from_get_records, kinesis_from_get_records
 
 KINESIS, DYNAMODB = "kinesis", "dynamodb"
 BATCH_INFO = {"KinesisBatchInfo": KINESIS, "DDBStreamBatchInfo": DYNAMODB}
@@ -136,31 +135,11 @@ def _kinesis_records(batch: FailedBatch, kinesis: Any, region: str) -> Iterator[
                 return
             if _in_range(batch, record["SequenceNumber"]):
                 found += 1
-                yield kinesis_event_record(record, batch, region)
+                yield kinesis_from_get_records(record, batch.shard_id, batch.stream_arn, region)
         iterator = response.get("NextShardIterator")
         caught_up = not response["Records"] and not response.get("MillisBehindLatest")
         if found >= batch.size or iterator is None or caught_up:
             return
-
-
-def kinesis_event_record(record: Mapping[str, Any], batch: FailedBatch, region: str) -> dict[str, Any]:
-    """A GetRecords record as Lambda puts it in a Kinesis event."""
-    sequence = str(record["SequenceNumber"])
-    return {
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": record["PartitionKey"],
-            "sequenceNumber": sequence,
-            "data": base64.b64encode(record["Data"]).decode(),
-            "approximateArrivalTimestamp": epoch(record["ApproximateArrivalTimestamp"]),
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"{batch.shard_id}:{sequence}",
-        "eventName": "aws:kinesis:record",
-        "awsRegion": region,
-        "eventSourceARN": batch.stream_arn,
-    }
 
 
 def _dynamodb_records(batch: FailedBatch, streams: Any, region: str) -> Iterator[dict[str, Any]]:
@@ -179,26 +158,10 @@ def _dynamodb_records(batch: FailedBatch, streams: Any, region: str) -> Iterator
                 return
             if _in_range(batch, sequence):
                 found += 1
-                yield dynamodb_event_record(record, batch, region)
+                yield dynamodb_from_get_records(record, batch.stream_arn, region)
         iterator = response.get("NextShardIterator")
         if found >= batch.size or iterator is None or not response["Records"]:
             return
-
-
-def dynamodb_event_record(record: Mapping[str, Any], batch: FailedBatch, region: str) -> dict[str, Any]:
-    """A DynamoDB Streams GetRecords record as Lambda puts it in an event: times in epoch
-    seconds, binary values in base64."""
-    change = binary_as_base64(record["dynamodb"])
-    change["ApproximateCreationDateTime"] = epoch(change["ApproximateCreationDateTime"])
-    return {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": change,
-        "eventSourceARN": batch.stream_arn,
-    }
 
 
 def describe(batch: FailedBatch) -> dict[str, Any]:

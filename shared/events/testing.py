@@ -1,7 +1,6 @@
 """Builders of Lambda events, for tests and benchmarks: the shapes the event source mappings
 deliver (seeds 000, 001, 004), from plain documents."""
 
-import base64
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -9,11 +8,13 @@ from typing import Any
 from boto3.dynamodb.types import TypeSerializer
 
 from shared.events.codec import dumps
+from shared.stream import lambda_records
 
 STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/list-manager-dev-events"
 TABLE_STREAM_ARN = (
     "arn:aws:dynamodb:us-east-1:123456789012:table/list-manager-dev-lists/stream/2026-01-01T00:00:00.000"
 )
+REGION = "us-east-1"
 _serializer = TypeSerializer()
 
 
@@ -26,24 +27,16 @@ def kinesis_record(
 ) -> dict[str, Any]:
     if isinstance(data, Mapping):
         data = dumps(data)
-    raw = data.encode() if isinstance(data, str) else data
-    sequence = str(sequence_number)
-    return {
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": partition_key,
-            "sequenceNumber": sequence,
-            "data": base64.b64encode(raw).decode(),
-            "approximateArrivalTimestamp": arrival,
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"{shard}:{sequence}",
-        "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": "arn:aws:iam::123456789012:role/list-manager-listener",
-        "awsRegion": "us-east-1",
-        "eventSourceARN": STREAM_ARN,
-    }
+    return lambda_records.kinesis_record(
+        data=data.encode() if isinstance(data, str) else data,
+        partition_key=partition_key,
+        sequence_number=str(sequence_number),
+        arrival=arrival,
+        shard_id=shard,
+        stream_arn=STREAM_ARN,
+        region=REGION,
+        invoke_identity_arn="arn:aws:iam::123456789012:role/list-manager-listener",
+    )
 
 
 def kinesis_event(
@@ -80,15 +73,13 @@ def dynamodb_record(
         stream["NewImage"] = typed(new)
     if old is not None:
         stream["OldImage"] = typed(old)
-    return {
-        "eventID": f"event-{sequence_number}",
-        "eventName": event_name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "dynamodb": stream,
-        "eventSourceARN": TABLE_STREAM_ARN,
-    }
+    return lambda_records.dynamodb_record(
+        event_id=f"event-{sequence_number}",
+        event_name=event_name,
+        change=stream,
+        stream_arn=TABLE_STREAM_ARN,
+        region=REGION,
+    )
 
 
 def typed(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from typing import Any
 from shared.clock import now_ms
 from shared.events.codec import dumps
 from shared.events.types import FAULT
-from shared.stream.decoders import arrival_ms
 from shared.stream.pipeline import Step
 from shared.stream.publish import MAX_RECORD_BYTES, PublishOptions, Stream, encode, publish
 from shared.stream.unit_of_work import UnitOfWork
@@ -65,10 +64,8 @@ def fault_event(
     return {
         "id": fault_id(unit),
         "type": FAULT,
-        "timestamp": arrival_ms(record)
-        if _is_number(kinesis.get("approximateArrivalTimestamp"))
-        else clock(),
-        "partitionKey": _text(kinesis.get("partitionKey")) or "fault",
+        "timestamp": unit.arrival_ms if unit.arrival_ms is not None else clock(),
+        "partitionKey": _text(unit.partition_key) or "fault",
         "tags": dict(tags),
         "fault": {
             "reason": reason,
@@ -96,10 +93,6 @@ def _publishable(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode()
     return text
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def fault_id(unit: UnitOfWork) -> str:

@@ -10,37 +10,20 @@ A handler that raises reports with `report_raised` before it re-raises: the whol
 failed, so the failed-records alarm sees a crashing function too.
 """
 
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from shared import logs, metrics
 from shared.stream.batch import batch_response, first_failed
 from shared.stream.unit_of_work import UnitOfWork
 
-ARRIVAL_FIELDS = (("kinesis", "approximateArrivalTimestamp"), ("dynamodb", "ApproximateCreationDateTime"))
-
-
-def arrival_ms(record: Mapping[str, Any]) -> float | None:
-    """When a Lambda stream record reached its stream: Kinesis' approximateArrivalTimestamp or
-    DynamoDB Streams' ApproximateCreationDateTime (both epoch seconds), in ms; None if unreadable."""
-    for part, name in ARRIVAL_FIELDS:
-        section = record.get(part)
-        value = section.get(name) if isinstance(section, Mapping) else None
-        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            seconds = float(value)
-            if math.isfinite(seconds):
-                return seconds * 1000
-    return None
-
 
 def iterator_age_ms(units: Sequence[UnitOfWork], received_ms: float) -> float | None:
     """Lambda's IteratorAge: from when the batch's last record reached the stream to when the
     function received the batch. None for a batch with no readable arrival time."""
-    arrivals = [arrival for unit in units if (arrival := arrival_ms(unit.record)) is not None]
+    arrivals = [unit.arrival_ms for unit in units if unit.arrival_ms is not None]
     return max(0.0, round(received_ms - arrivals[-1])) if arrivals else None
 
 

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 class UnitOfWork(NamedTuple):
     record: Mapping[str, Any]
-    """The Lambda event record, untouched."""
+    """The Lambda event record, untouched. The decoder reads it once, into the typed fields
+    below; after it, only a fault event quotes the record."""
     sequence_number: str
     """The record's position in its shard: what batchItemFailures report."""
     shard: str | None = None
@@ -27,6 +28,15 @@ class UnitOfWork(NamedTuple):
     """The event a trigger rule maps the record to."""
     failed: str | None = None
     """Why processing failed for a cause that may pass: this record and all after it are retried."""
+    arrival_ms: int | None = None
+    """When the record reached its stream, in epoch milliseconds (rounded): a Kinesis record's
+    ApproximateArrivalTimestamp, a DynamoDB Streams record's ApproximateCreationDateTime. None
+    when the record carries no finite number there."""
+    partition_key: str | None = None
+    """A Kinesis record's partition key."""
+    data: str | None = None
+    """A Kinesis record's data, base64-decoded, as UTF-8 text: what the archive keeps. The
+    record's own `data` stays as delivered, for its fault event to quote."""
 
     @property
     def event_id(self) -> str | None:

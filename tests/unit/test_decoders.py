@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import json
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from shared.events.testing import kinesis_event, kinesis_record
+from shared.events.testing import dynamodb_record, kinesis_event, kinesis_record
 from shared.stream.decoders import from_dynamodb, from_kinesis
 
 # The first record of the sample's events/kinesis.json (seed 000), as Lambda delivers it.
@@ -284,3 +285,68 @@ def test_a_record_of_other_mapping_and_string_types_reads_as_lambdas_own(variant
 def test_a_boolean_arrival_time_is_no_number() -> None:
     (unit,) = from_kinesis({"Records": [with_kinesis(SAMPLE, approximateArrivalTimestamp=True)]})
     assert unit.fault == "not a Kinesis record: missing or mistyped kinesis.approximateArrivalTimestamp"
+
+
+def test_the_decoder_hands_on_the_records_arrival_partition_key_and_data() -> None:
+    (unit,) = from_kinesis({"Records": [SAMPLE_RECORD]})
+    assert unit.arrival_ms == 1570667770615
+    assert unit.partition_key == "0"
+    assert unit.data == base64.b64decode(SAMPLE["kinesis"]["data"]).decode()
+
+
+def test_a_record_that_cannot_be_read_keeps_what_can_be_read_for_its_fault_event() -> None:
+    unreadable = with_kinesis(SAMPLE, sequenceNumber=7)
+    (unit,) = from_kinesis({"Records": [unreadable]})
+    assert unit.fault == "not a Kinesis record: missing or mistyped kinesis.sequenceNumber"
+    assert (unit.arrival_ms, unit.partition_key, unit.data) == (1570667770615, "0", None)
+
+
+@pytest.mark.parametrize("arrival", [float("inf"), float("-inf"), float("nan"), Decimal("Infinity"), 1e306])
+def test_an_arrival_time_that_is_no_finite_number_of_milliseconds_is_a_fault(arrival: Any) -> None:
+    # It once raised OverflowError from the envelope of a bare submission, failing the whole batch.
+    (unit,) = from_kinesis({"Records": [with_kinesis(SAMPLE, approximateArrivalTimestamp=arrival)]})
+    assert unit.fault == "not a Kinesis record: approximateArrivalTimestamp is not finite"
+    assert unit.arrival_ms is None
+
+
+def test_a_dynamodb_record_arrives_when_its_change_was_made() -> None:
+    (unit,) = from_dynamodb({"Records": [dynamodb_record("INSERT", {"pk": "a"}, created=1_700_000_000.25)]})
+    assert unit.arrival_ms == 1_700_000_000_250
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+_documents = st.one_of(
+    st.builds(lambda entries: {"title": "t", "user": "u", "type": "tally", "entries": entries}, _json_values),
+    st.dictionaries(st.sampled_from(["id", "type", "update", "x"]), _json_values, max_size=4),
+    _json_values,
+)
+_data = st.one_of(
+    _documents.map(lambda document: base64.b64encode(json.dumps(document).encode()).decode()),
+    st.binary(max_size=12).map(lambda raw: base64.b64encode(raw).decode()),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=_data,
+    arrival=st.floats() | st.integers(min_value=-(10**12), max_value=10**12),
+    partition_key=st.none() | st.text(max_size=4) | st.integers(),
+    event_id=st.sampled_from(["shardId-000000000001:5", ":5", "x"]),
+)
+def test_the_short_way_reads_every_record_as_the_careful_way_does(
+    data: str, arrival: float, partition_key: Any, event_id: str
+) -> None:
+    # A read-only mapping never takes the short way: what it decodes to is the careful reading.
+    record = kinesis_record(b"", 5)
+    record["eventID"] = event_id
+    record["kinesis"].update(data=data, approximateArrivalTimestamp=arrival, partitionKey=partition_key)
+    (short,) = from_kinesis({"Records": [record]})
+    (careful,) = from_kinesis({"Records": [MappingProxyType(record)]})
+    assert short[1:] == careful[1:]

@@ -4,14 +4,13 @@ A `StreamRecord` is one record read from a shard, with what the mapping needs to
 filter and report it: its sequence number, arrival time, partition key and size in the event.
 """
 
-import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from listmgr.runtime.config import LOCAL_ACCOUNT
-from shared.stream.lambda_records import binary_as_base64, epoch
+from shared.stream.lambda_records import dynamodb_from_get_records, kinesis_from_get_records
 
 KINESIS = "kinesis"
 DYNAMODB = "dynamodb"
@@ -37,43 +36,25 @@ class StreamRecord:
 
 
 def from_kinesis(record: Mapping[str, Any], shard_id: str, stream_arn: str, region: str) -> StreamRecord:
-    sequence = str(record["SequenceNumber"])
-    arrival = epoch(record["ApproximateArrivalTimestamp"])
-    event_record = {
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": record["PartitionKey"],
-            "sequenceNumber": sequence,
-            "data": base64.b64encode(record["Data"]).decode(),
-            "approximateArrivalTimestamp": arrival,
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"{shard_id}:{sequence}",
-        "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{stream_arn.rsplit('/', 1)[-1]}-local",
-        "awsRegion": region,
-        "eventSourceARN": stream_arn,
-    }
-    return _stream_record(shard_id, sequence, arrival, str(record["PartitionKey"]), event_record)
+    role = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{stream_arn.rsplit('/', 1)[-1]}-local"
+    event_record = kinesis_from_get_records(record, shard_id, stream_arn, region, invoke_identity_arn=role)
+    kinesis = event_record["kinesis"]
+    return _stream_record(
+        shard_id,
+        kinesis["sequenceNumber"],
+        kinesis["approximateArrivalTimestamp"],
+        str(record["PartitionKey"]),
+        event_record,
+    )
 
 
 def from_dynamodb(record: Mapping[str, Any], shard_id: str, stream_arn: str, region: str) -> StreamRecord:
-    change = binary_as_base64(record["dynamodb"])
-    change["ApproximateCreationDateTime"] = epoch(change["ApproximateCreationDateTime"])
-    event_record = {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": change,
-        "eventSourceARN": stream_arn,
-    }
+    event_record = dynamodb_from_get_records(record, stream_arn, region)
     identity = record.get("userIdentity")
     if identity is not None:
         # Who made the change when it was not a client: DynamoDB's Time to Live (listmgr.runtime.expiry).
         event_record["userIdentity"] = {"principalId": identity["PrincipalId"], "type": identity["Type"]}
+    change = event_record["dynamodb"]
     # Lambda keeps the changes of one item in order; the item's key is its partition key.
     item_key = json.dumps(change.get("Keys", {}), sort_keys=True)
     return _stream_record(

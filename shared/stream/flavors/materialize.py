@@ -9,7 +9,6 @@ down) fails the title's first record, and the batch response retries from the ea
 record.
 """
 
-import base64
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -103,7 +102,7 @@ def to_change(
 def placed(change: Change, unit: UnitOfWork, now: int, dedup: DedupSettings) -> Change | str:
     """The change at its effective time (its timestamp capped at its arrival) and position in
     the stream, or the fault when its timestamp is out of range."""
-    arrival = arrival_ms(unit, now)
+    arrival = unit.arrival_ms if unit.arrival_ms is not None else now
     if change.timestamp > arrival + MAX_FUTURE_MS:
         return (
             f"timestamp {change.timestamp} is more than {MAX_FUTURE_MS // 60_000} minutes after the "
@@ -120,26 +119,17 @@ def placed(change: Change, unit: UnitOfWork, now: int, dedup: DedupSettings) -> 
     )
 
 
-def arrival_ms(unit: UnitOfWork, now: int) -> int:
-    arrival = unit.record.get("kinesis", {}).get("approximateArrivalTimestamp")
-    try:
-        return round(float(arrival) * 1000) if arrival is not None else now
-    except (TypeError, ValueError, OverflowError):
-        return now
-
-
 def received_change(unit: UnitOfWork, change: Change) -> Received:
     """The change with what the archive keeps of the record it came in."""
     assert unit.event is not None
-    record = unit.record.get("kinesis", {})
     return Received(
         change=change,
         event_type=str(unit.event_type),
         entries=None if isinstance(change, Delete) else dumps(change.entries),
         shard_id=unit.shard,
         sequence_number=unit.sequence_number,
-        partition_key=record.get("partitionKey"),
-        document=base64.b64decode(record["data"]).decode() if "data" in record else dumps(unit.event),
+        partition_key=unit.partition_key,
+        document=unit.data if unit.data is not None else dumps(unit.event),
     )
 
 
