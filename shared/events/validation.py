@@ -36,18 +36,27 @@ def parse_event(document: Any) -> Envelope:
     """The typed event for `document`, whose `type` must be one the project reads (SUBMITTED_MODELS)."""
     if not isinstance(document, dict):
         raise InvalidEvent("an event must be a JSON object")
-    validate = _VALIDATE.get(document.get("type"))  # type: ignore[arg-type]
+    event_type = document.get("type")
+    validate = _VALIDATE.get(event_type) if isinstance(event_type, str) else None
     if validate is None:
-        raise InvalidEvent(f"unknown event type {document.get('type')!r}")
+        validate = _validator(event_type)
     try:
         return validate(document)
     except ValidationError as error:
         raise InvalidEvent(describe(error)) from error
 
 
-_VALIDATE: dict[str, Callable[[Any], Envelope]] = {
-    name: model.__pydantic_validator__.validate_python for name, model in SUBMITTED_MODELS.items()
-}
+def _validator(event_type: object) -> Callable[[Any], Envelope]:
+    """The validator of `event_type`'s model, built by its first use (a function builds only
+    the models it validates: docs/benchmarks.md, Cold start) and then looked up directly."""
+    if not isinstance(event_type, str) or (model := SUBMITTED_MODELS.get(event_type)) is None:
+        raise InvalidEvent(f"unknown event type {event_type!r}")
+    validate: Callable[[Any], Envelope] = model.__pydantic_validator__.validate_python
+    _VALIDATE[event_type] = validate
+    return validate
+
+
+_VALIDATE: dict[str, Callable[[Any], Envelope]] = {}
 """Each model's validator itself, looked up once: model_validate's handling of its options costs
 0.7 µs a record more (docs/benchmarks.md, Decoding), the attribute lookup and a `cast` on every
 call 1.5 % of decoding and validating a submission."""
