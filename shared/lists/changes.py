@@ -53,6 +53,16 @@ class Delete:
 Change = Submit | Delete
 
 
+def at_position(change: Change, timestamp: int, shard: str, sequence: int) -> Change:
+    """`change` at its effective time and place in the stream (as dataclasses.replace would make
+    it, in a third of its time: it runs once a record)."""
+    if isinstance(change, Delete):
+        return Delete(change.event_id, change.title, change.user, timestamp, shard, sequence)
+    return Submit(
+        change.event_id, change.title, change.user, change.type, change.entries, timestamp, shard, sequence
+    )
+
+
 def order_key(change: Change) -> OrderKey:
     return (change.timestamp, change.shard, change.sequence, change.event_id)
 

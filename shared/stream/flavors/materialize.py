@@ -11,7 +11,7 @@ record.
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.clock import now_ms
@@ -19,7 +19,7 @@ from shared.events.codec import dumps
 from shared.events.validation import InvalidEvent, parse_event
 from shared.lists.apply import Applied, ApplyOptions, Received, apply_changes
 from shared.lists.archive import ChangeArchive
-from shared.lists.changes import Change, Delete
+from shared.lists.changes import Change, Delete, at_position
 from shared.lists.dedup import HOUR_MS, DedupSettings
 from shared.lists.store import ListStore
 from shared.stream.pipeline import Step, pending
@@ -114,9 +114,7 @@ def placed(change: Change, unit: UnitOfWork, now: int, dedup: DedupSettings) -> 
             f"({dedup.retention_hours} hours) before the record's arrival ({arrival})"
         )
     sequence = int(unit.sequence_number) if unit.sequence_number.isdigit() else 0
-    return replace(
-        change, timestamp=min(change.timestamp, arrival), shard=unit.shard or "", sequence=sequence
-    )
+    return at_position(change, min(change.timestamp, arrival), unit.shard or "", sequence)
 
 
 def received_change(unit: UnitOfWork, change: Change) -> Received:
