@@ -70,10 +70,17 @@ def response(body: dict[str, Any], status: int = 200) -> dict[str, Any]:
 
 
 def both(operation: str, answer: dict[str, Any], status: int = 200) -> tuple[Any, Any]:
+    """What each parser makes of the answer: its result, or the exception it raised."""
     shape = SHAPES[operation]
-    return PlainJSONParser().parse(response(answer, status), shape), JSONParser().parse(
-        response(answer, status), shape
-    )
+    plain = _outcome(PlainJSONParser(), response(answer, status), shape)
+    return plain, _outcome(JSONParser(), response(answer, status), shape)
+
+
+def _outcome(parser: JSONParser, answer: dict[str, Any], shape: Any) -> Any:
+    try:
+        return parser.parse(answer, shape)
+    except Exception as error:  # compared below, never hidden: both must raise alike
+        return (type(error), str(error))
 
 
 @given(
@@ -97,10 +104,28 @@ def test_what_botocore_alone_knows_is_left_to_botocore() -> None:
         {"Item": item, "SomethingNew": 1},
         {"Item": item, "ConsumedCapacity": None},
         {"Item": {"k": {"S": None}}},
+        {"Item": {"a": None}},
+        {"Item": {"a": {"M": {"b": None}}}},
+        {"Item": {"a": {"L": [None]}}},
+        {"Item": {"a": {"SS": "ab"}}},
+        {"Item": {"a": {"NS": "12"}}},
+        {"Item": {"a": {"BS": "AA=="}}},
+        {"Item": {"a": {"M": "not a map"}}},
     ]
     for answer in odd:
         plain, modelled = both("GetItem", answer)
         assert plain == modelled, answer
+    listings: list[dict[str, Any]] = [
+        {"Items": [None]},
+        {"Items": "not a list"},
+        {"Items": [], "LastEvaluatedKey": None},
+    ]
+    for listing in listings:
+        plain, modelled = both("Query", listing)
+        assert plain == modelled, listing
+    unlisted = {"Responses": {"t": None, "u": [{"k": {"B": "AA=="}}]}}
+    plain, modelled = both("BatchGetItem", unlisted)
+    assert plain == modelled
 
 
 def test_errors_and_other_operations_are_botocores() -> None:

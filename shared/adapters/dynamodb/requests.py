@@ -89,31 +89,55 @@ class PlainJSONParser(JSONParser):  # type: ignore[misc]
         if holds == "item":
             return self._item(value)
         if holds == "items":
-            return [self._item(item) for item in value]
+            return [self._item(item) for item in _list(value)]
         if holds == "items by table":
-            return {table: [self._item(item) for item in items] for table, items in value.items()}
+            return {
+                table: [self._item(item) for item in _list(items)] for table, items in _map(value).items()
+            }
         return self._parse_shape(shape.members[name], value)
 
-    def _item(self, item: dict[str, Any]) -> dict[str, Any]:
-        return {name: self._value(value) for name, value in item.items()}
+    def _item(self, item: Any) -> dict[str, Any]:
+        return {name: self._value(value) for name, value in _map(item).items()}
 
-    def _value(self, value: dict[str, Any]) -> dict[str, Any]:
-        if len(value) != 1:
+    def _value(self, value: Any) -> dict[str, Any]:
+        if len(_map(value)) != 1:
             raise NotPlain("an attribute value of other than one type")
         ((kind, content),) = value.items()
         if content is None:
             raise NotPlain(kind)
-        if kind in ("S", "N", "BOOL", "NULL", "SS", "NS"):
-            return value
+        if kind in ("S", "N", "BOOL", "NULL"):
+            return value  # type: ignore[no-any-return]
+        if kind in ("SS", "NS"):
+            _list(content)
+            return value  # type: ignore[no-any-return]
         if kind == "B":
-            return {"B": self._blob_parser(content)}
+            return {"B": self._blob(content)}
         if kind == "M":
             return {"M": self._item(content)}
         if kind == "L":
-            return {"L": [self._value(member) for member in content]}
+            return {"L": [self._value(member) for member in _list(content)]}
         if kind == "BS":
-            return {"BS": [self._blob_parser(blob) for blob in content]}
+            return {"BS": [self._blob(blob) for blob in _list(content)]}
         raise NotPlain(kind)
+
+    def _blob(self, content: Any) -> bytes:
+        if type(content) is not str:
+            raise NotPlain("a binary that is not base64 text")
+        blob: bytes = self._blob_parser(content)
+        return blob
+
+
+def _list(value: Any) -> list[Any]:
+    """`value` if JSON made it a list; anything else is botocore's to read (or to refuse)."""
+    if type(value) is not list:
+        raise NotPlain("a list expected")
+    return value
+
+
+def _map(value: Any) -> dict[str, Any]:
+    if type(value) is not dict:
+        raise NotPlain("a map expected")
+    return value
 
 
 class _PlainParsers(ResponseParserFactory):  # type: ignore[misc]
