@@ -35,7 +35,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from hypothesis import Phase
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -201,6 +201,18 @@ def phases() -> tuple[Phase, ...]:
 def examples(small: int, full: int) -> int:
     """`small` in `make test`; `full` with LISTMGR_PROOF=full (make proof-full)."""
     return full if os.environ.get("LISTMGR_PROOF") == "full" else small
+
+
+def proof_settings(runs: tuple[int, int], steps: tuple[int, int], *suppressed: HealthCheck) -> settings:
+    """The proof's settings: `runs` examples of `steps` steps each, as (`make test`, `make
+    proof-full`) pairs, no deadline, and the health checks a slow stateful run trips."""
+    return settings(
+        max_examples=examples(*runs),
+        stateful_step_count=examples(*steps),
+        deadline=None,
+        phases=phases(),
+        suppress_health_check=[HealthCheck.too_slow, *suppressed],
+    )
 
 
 starts_a_run = initialize(

@@ -6,14 +6,14 @@ examples than in memory; LISTMGR_PROOF=full (make proof-full) runs more."""
 from contextlib import suppress
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
 from hypothesis.stateful import run_state_machine_as_test
 
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.kinesis import KinesisStream
 from shared.adapters.sql_archive import Archive
 from shared.lists.archive import ArchiveUnavailable
-from tests.faults.machine import Figures, ListenerMachine, Ports, examples, phases
+from tests.faults.machine import Figures, ListenerMachine, Ports, proof_settings
 from tests.support.aws import Deployed
 from tests.support.harness import stream_events
 
@@ -73,12 +73,6 @@ def test_the_guarantees_hold_on_moto_and_a_real_archive(deployed: Deployed, arch
     OnMoto.figures = Figures()  # per archive: the figures of docs/reliability.md
     run_state_machine_as_test(
         OnMoto,
-        settings=settings(
-            max_examples=examples(6, 60),
-            stateful_step_count=examples(15, 40),
-            deadline=None,
-            phases=phases(),
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
+        settings=proof_settings((6, 60), (15, 40), HealthCheck.function_scoped_fixture),
     )
     print(f"\nstateful, moto + {archive.dialect.name}: {OnMoto.figures.line()}")

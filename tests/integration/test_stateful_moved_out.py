@@ -8,7 +8,7 @@ exercising what it is for."""
 
 from decimal import Decimal
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
@@ -20,8 +20,7 @@ from tests.faults.machine import (
     USERS,
     Change,
     Figures,
-    examples,
-    phases,
+    proof_settings,
     starts_a_run,
     users,
 )
@@ -74,13 +73,7 @@ def test_the_guarantees_hold_for_lists_that_move_outcomes_out(deployed: Deployed
     HotLists.figures, HotLists.change_items = Figures(), 0
     run_state_machine_as_test(
         HotLists,
-        settings=settings(
-            max_examples=examples(4, 30),
-            stateful_step_count=examples(12, 30),
-            deadline=None,
-            phases=phases(),
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
+        settings=proof_settings((4, 30), (12, 30), HealthCheck.function_scoped_fixture),
     )
     print(
         f"\nstateful with hot lists, moto + {archive.dialect.name}: {HotLists.figures.line()} "

@@ -4,12 +4,10 @@ LISTMGR_PROOF=full (make proof-full) runs many more."""
 
 from typing import Any
 
-from hypothesis import HealthCheck, settings
-
 from shared.events.codec import loads
 from shared.lists.memory import MemoryArchive, MemoryListStore
 from shared.stream.memory import MemoryStream
-from tests.faults.machine import Figures, ListenerMachine, Ports, examples, phases
+from tests.faults.machine import Figures, ListenerMachine, Ports, proof_settings
 
 
 class InMemory(ListenerMachine):
@@ -25,13 +23,7 @@ class InMemory(ListenerMachine):
         )
 
 
-InMemory.TestCase.settings = settings(
-    max_examples=examples(100, 3000),
-    phases=phases(),
-    stateful_step_count=examples(40, 80),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+InMemory.TestCase.settings = proof_settings((100, 3000), (40, 80))
 TestInMemory = InMemory.TestCase
 
 
