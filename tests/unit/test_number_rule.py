@@ -4,8 +4,11 @@ listener would fault is a 422 from the API, with the same reason."""
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.listener.function import listener
+from shared.events import submission
 from shared.events.codec import loads
 from shared.events.submission import Submission
 from shared.events.testing import kinesis_record
@@ -95,3 +98,36 @@ def test_minus_zero_is_zero() -> None:
         {"title": "t", "user": "u", "type": "tally", "entries": {"x": -0.0}}
     )
     assert str(submission.entries["x"]) == "0"
+
+
+def _careful(value: object) -> Decimal | str:
+    try:
+        return submission._storable(submission._finite(submission._as_decimal(value)))
+    except ValueError as error:
+        return str(error)
+
+
+def _short(value: object) -> Decimal | str:
+    try:
+        return submission._number(value)
+    except ValueError as error:
+        return str(error)
+
+
+LIMIT = 10**38
+
+
+@given(
+    st.one_of(
+        st.integers(),
+        st.integers(min_value=LIMIT - 3, max_value=LIMIT + 3),
+        st.integers(min_value=-LIMIT - 3, max_value=-LIMIT + 3),
+        st.booleans(),
+        st.decimals(),
+        st.floats(),
+    )
+)
+def test_a_whole_number_takes_the_short_way_to_the_careful_ways_answer(value: object) -> None:
+    short, careful = _short(value), _careful(value)
+    assert short == careful and type(short) is type(careful)
+    assert str(short) == str(careful)  # the same digits and exponent, not only the same value
