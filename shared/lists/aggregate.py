@@ -85,11 +85,15 @@ def _shifted(
 def _shift(
     sums: dict[str, Decimal], counts: dict[str, int], entries: Mapping[str, Decimal], sign: int
 ) -> None:
+    combine = numbers.add if sign > 0 else numbers.subtract
     for key, value in entries.items():
         count = counts.get(key, 0) + sign
         if count <= 0:
             sums.pop(key, None)
             counts.pop(key, None)
         else:
-            sums[key] = numbers.add(sums.get(key, Decimal(0)), value if sign > 0 else -value)
+            sums[key] = combine(sums.get(key, _ZERO), value)
             counts[key] = count
+
+
+_ZERO = Decimal(0)

@@ -50,6 +50,15 @@ def add(left: Decimal, right: Decimal) -> Decimal:
         raise NumberOutOfRange(f"{left} + {right} cannot be stored exactly") from error
 
 
+def subtract(left: Decimal, right: Decimal) -> Decimal:
+    """left - right, exactly, or NumberOutOfRange. (Not left + -right: unary minus rounds to the
+    thread's context, 28 digits by default.)"""
+    try:
+        return EXACT.subtract(left, right)
+    except DecimalException as error:
+        raise NumberOutOfRange(f"{left} - {right} cannot be stored exactly") from error
+
+
 def plain(value: Decimal) -> int | Decimal:
     """An int when `value` is integral, else the decimal without trailing zeros (108.50 -> 108.5)."""
     if value == value.to_integral_value():

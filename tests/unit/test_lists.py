@@ -92,3 +92,21 @@ def test_leaving_takes_the_contribution_out_and_drops_keys_no_user_holds() -> No
 def test_the_last_user_leaving_leaves_no_aggregate() -> None:
     only = user("only", {"a": 1})
     assert leave(join(None, only), only, 5) is None
+
+
+THIRTY_EIGHT_DIGITS = D("1.234567890123456789012345678901234567")
+"""More digits than Python's default decimal context keeps (28): taking it out must not round it."""
+
+
+def test_leaving_takes_out_a_38_digit_value_exactly() -> None:
+    mike = submit(None, "stats", "mike", "tally", {"xp": THIRTY_EIGHT_DIGITS}, 1)
+    bill = submit(None, "stats", "bill", "tally", {"xp": THIRTY_EIGHT_DIGITS}, 2)
+    both = join(join(None, mike), bill)
+    after = leave(both, mike, 3)
+    assert after is not None and after.sums == {"xp": THIRTY_EIGHT_DIGITS}
+
+
+def test_a_users_next_tally_takes_out_their_old_38_digit_contribution_exactly() -> None:
+    mike = submit(None, "stats", "mike", "tally", {"xp": THIRTY_EIGHT_DIGITS}, 1)
+    again = submit(mike, "stats", "mike", "tally", {"xp": D(1)}, 2)
+    assert swap(join(None, mike), mike, again).sums == {"xp": D("2.234567890123456789012345678901234567")}
