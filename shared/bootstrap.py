@@ -23,12 +23,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from shared import cold_start, logs, tracing
 from shared.adapters.aws import client, secret_json
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.kinesis import KinesisStream
 from shared.clock import now_ms
-from shared.lists.archive import ArchivedRecord, ArchiveKey, ChangeArchive
+from shared.lists.archive import ArchivedRecord, ArchiveKey, ArchiveUnavailable, ChangeArchive
 from shared.lists.store import ListStore
 from shared.settings import Settings
 from shared.stream import observe
@@ -66,7 +68,13 @@ def archive(settings: Settings) -> "Archive":
 
     password = None
     if settings.archive_secret_arn:
-        password = secret_json(settings.archive_secret_arn, settings.region, settings.aws)["password"]
+        try:
+            password = secret_json(settings.archive_secret_arn, settings.region, settings.aws)["password"]
+        except (BotoCoreError, ClientError) as error:
+            # As when the database itself does not answer: the API's history read is a 503 to
+            # retry, not a 500. (The listener opens its archive as it builds its pipeline, so
+            # that batch fails and is retried, as before.)
+            raise ArchiveUnavailable(f"the archive's secret cannot be read: {error}") from error
     opened = open_archive(settings.archive_url, password)
     if opened.dialect.name == "mysql":
         tracing.trace_calls(("pymysql",))  # before its first connection: patching wraps connect

@@ -25,6 +25,7 @@ from shared.adapters.sql_archive import SQLITE, Archive, open_archive
 from shared.bootstrap import Ports
 from shared.events.testing import kinesis_event
 from shared.lists.archive import ArchiveUnavailable
+from shared.settings import Settings
 from tests.api_fakes import ADMIN_KEY, BILL_KEY, KEYS, TAGS, bearer
 from tests.samples import archived_tally
 from tests.support.aws import Deployed
@@ -247,3 +248,20 @@ def test_the_lambda_handler_takes_its_keys_from_secrets_manager(invoke: Invoke) 
     assert invoke("GET", "/lists/a%252Fb")["statusCode"] == 404  # not applied: no listener here
     listed = json.loads(invoke("GET", "/lists/a%252Fb/users")["body"])
     assert listed == {"items": [], "next": None}
+
+
+def test_a_history_read_is_a_503_while_the_archives_secret_cannot_be_read(
+    harness: Harness, tmp_path: Path
+) -> None:
+    missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-archive-secret-AbCdEf"
+    settings = Settings(archive_url=f"sqlite:///{tmp_path}/archive.db", archive_secret_arn=missing)
+    deps = ApiDeps(
+        store=harness.store,
+        stream=harness.stream,
+        archive=bootstrap.DeferredArchive(lambda: bootstrap.archive(settings)),
+        keys=KEYS,
+        tags=TAGS,
+    )
+    response = create_app(deps).test_client().get("/lists/stats/history", headers=bearer(ADMIN_KEY))
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert response.get_json()["error"]["code"] == "unavailable"
