@@ -16,6 +16,7 @@ did before jiter (tests/unit/test_codec.py holds the two to that).
 
 from collections.abc import Mapping
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 import jiter
@@ -75,6 +76,15 @@ def reference_loads(text: str | bytes) -> Any:
 def dumps(value: Any) -> str:
     text: str = _ENCODER.encode(_plain_numbers(value))
     return text
+
+
+def dumps_entries(entries: Mapping[str, Decimal]) -> str:
+    """`dumps(entries)` for a list's entries, names to numbers, written out directly: the
+    encoder's setup costs more than the text of a few entries, and this runs once a record (the
+    archive keeps every record's entries; tests/unit/test_codec.py holds it to `dumps`)."""
+    return (
+        "{" + ",".join(f"{encode_basestring(key)}:{plain(value)!s}" for key, value in entries.items()) + "}"
+    )
 
 
 _ENCODER = simplejson.JSONEncoder(use_decimal=True, ensure_ascii=False, separators=(",", ":"))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from shared.events.codec import NotJson, loads, reference_loads
+from shared.events.codec import NotJson, dumps, dumps_entries, loads, reference_loads
 
 
 def outcome(text: str | bytes, read: Any) -> tuple[str, Any]:
@@ -144,3 +144,16 @@ def test_what_jiter_refuses_and_the_reference_accepts_still_reads() -> None:
     assert loads("[" * 300 + "]" * 300) == reference_loads("[" * 300 + "]" * 300)
     assert loads('{"user": "bi\\ud800ll"}') == {"user": "bi\ud800ll"}
     assert loads(b"\xef\xbb\xbf{}") == {}
+
+
+@given(
+    st.dictionaries(
+        st.text(),
+        st.one_of(st.integers(), st.decimals(allow_nan=False, allow_infinity=False)),
+        max_size=8,
+    )
+)
+@example({"a\u2028b": Decimal("1.50"), 'q"\\': Decimal("-0"), "\x00\x7f": Decimal("1E+37")})
+def test_a_lists_entries_are_written_as_dumps_writes_them(entries: dict[str, Any]) -> None:
+    decimals = {key: Decimal(value) for key, value in entries.items()}
+    assert dumps_entries(decimals) == dumps(decimals)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.clock import now_ms
-from shared.events.codec import dumps
+from shared.events.codec import dumps, dumps_entries
 from shared.events.validation import InvalidEvent, parse_event
 from shared.lists.apply import Applied, ApplyOptions, Received, apply_changes
 from shared.lists.archive import ChangeArchive
@@ -123,7 +123,7 @@ def received_change(unit: UnitOfWork, change: Change) -> Received:
     return Received(
         change=change,
         event_type=str(unit.event_type),
-        entries=None if isinstance(change, Delete) else dumps(change.entries),
+        entries=None if isinstance(change, Delete) else dumps_entries(change.entries),
         shard_id=unit.shard,
         sequence_number=unit.sequence_number,
         partition_key=unit.partition_key,
