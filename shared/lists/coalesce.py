@@ -59,6 +59,11 @@ class Slot:
     is superseded."""
 
 
+NO_SLOT = Slot()
+"""The slot of a user list never stored: one for all, not one built for every change (a frozen
+dataclass takes a microsecond to build)."""
+
+
 @dataclass(frozen=True)
 class TitleState:
     """A title as stored: its aggregate (None if it has no user), the aggregate's version (0 if
@@ -181,7 +186,7 @@ def plan_title(
         if (first := known.get(ref)) is not None:
             outcomes.append(Outcome("duplicate", first.reason, first=first))
             continue
-        slot = slots.get(change.user, Slot())
+        slot = slots.get(change.user, NO_SLOT)
         status, reason, next_aggregate, next_slot = decide(aggregate, slot, change)
         decision = remembered(status, reason, now_ms, fingerprint(change))
         outcome_bytes = _outcome_bytes(decision)

@@ -14,7 +14,7 @@ from itertools import groupby
 
 from shared.lists.aggregate import Aggregate
 from shared.lists.changes import Change, fingerprint
-from shared.lists.coalesce import ChangeRef, Slot, Write, decide
+from shared.lists.coalesce import NO_SLOT, ChangeRef, Slot, Write, decide
 from shared.lists.dedup import HOUR_MS, DedupSettings, Remembered
 
 
@@ -63,7 +63,7 @@ def _fold(title: str, changes: Iterable[ArchivedChange], now_ms: int, dedup: Ded
     for archived in changes:
         change = archived.change
         status, reason, aggregate, slot = decide(
-            rebuilt.aggregate, rebuilt.slots.get(change.user, Slot()), change
+            rebuilt.aggregate, rebuilt.slots.get(change.user, NO_SLOT), change
         )
         if status != "applied":
             rebuilt.refused.append((change, reason or status))
