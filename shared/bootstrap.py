@@ -2,7 +2,7 @@
 that any caller may give instead of the real adapters.
 
 A handler module is one line, `handle = bootstrap.lambda_handler(function.handler)`, after its
-imports (both without the garbage collector: shared/cold_start.py), where the function's own
+imports (both without the garbage collector: shared/collector.py), where the function's own
 module says how its handler is made from `Ports` (services/*/function.py). Tests,
 the bench and `listmgr` build the very same handler on ports of their own:
 
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared import cold_start, logs, tracing
+from shared import collector, logs, tracing
 from shared.adapters.aws import client, secret_json
 from shared.adapters.dynamodb import DynamoListStore
 from shared.adapters.kinesis import KinesisStream
@@ -247,21 +247,23 @@ def stream_handler(
     pipeline: Callable[[Ports, Tags], Step],
 ) -> Handler:
     """The handler of a stream function: the batch decoded, the function's pipeline over it on
-    `ports`, reported (shared/stream/observe.py), and its partial batch response."""
+    `ports`, reported (shared/stream/observe.py), and its partial batch response; all of it
+    without automatic garbage collections (shared/collector.py)."""
 
     def handle(event: Any, context: Any) -> dict[str, Any]:
         started, received_ms = time.perf_counter(), time.time() * 1000
-        # First, so an event that is no batch (NotABatch) says so before anything is connected.
-        decoded = decode(event)
-        settings = ports.settings
-        tags: Tags = {
-            "source": observed.name,
-            "stage": settings.stage,
-            "region": settings.region,
-            "functionname": getattr(context, "function_name", observed.name),
-        }
-        step = pipeline(ports, tags)
-        return observe.run_batch(observed, settings.stage, context, decoded, step, started, received_ms)
+        with collector.batch():
+            # First, so an event that is no batch (NotABatch) says so before anything is connected.
+            decoded = decode(event)
+            settings = ports.settings
+            tags: Tags = {
+                "source": observed.name,
+                "stage": settings.stage,
+                "region": settings.region,
+                "functionname": getattr(context, "function_name", observed.name),
+            }
+            step = pipeline(ports, tags)
+            return observe.run_batch(observed, settings.stage, context, decoded, step, started, received_ms)
 
     return handle
 
@@ -270,7 +272,7 @@ def lambda_handler(make: Callable[[Ports], MADE]) -> MADE:
     """What a handler module exports: the function's handler on the real adapters, for the
     settings the environment gives. Its logs are JSON lines, and inside Lambda its AWS calls
     are traced (shared/tracing.py)."""
-    with cold_start.importing():  # inside Lambda, the X-Ray SDK's import
+    with collector.importing():  # inside Lambda, the X-Ray SDK's import
         logs.configure()
         tracing.trace_calls(AWS_CALLS)
         return make(Ports.from_environment())

@@ -1,9 +1,9 @@
 """The admin function's Lambda entry (serverless.yml: services/admin/handler.handle); what it does
 is services/admin/function.py, wired by shared/bootstrap.py."""
 
-from shared import cold_start
+from shared import collector
 
-with cold_start.importing():
+with collector.importing():
     from services.admin import function
     from shared import bootstrap
 

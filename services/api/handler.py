@@ -2,9 +2,9 @@
 its WSGI application for `listmgr up`; what it does is services/api/function.py, wired by
 shared/bootstrap.py."""
 
-from shared import cold_start
+from shared import collector
 
-with cold_start.importing():
+with collector.importing():
     from services.api import function
     from shared import bootstrap
 

@@ -1,9 +1,9 @@
 """The listener's Lambda entry (serverless.yml: services/listener/handler.handle); what it does is
 services/listener/function.py, wired by shared/bootstrap.py."""
 
-from shared import cold_start
+from shared import collector
 
-with cold_start.importing():
+with collector.importing():
     from services.listener import function
     from shared import bootstrap
 

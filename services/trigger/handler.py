@@ -1,9 +1,9 @@
 """The trigger's Lambda entry (serverless.yml: services/trigger/handler.handle); what it does is
 services/trigger/function.py, wired by shared/bootstrap.py."""
 
-from shared import cold_start
+from shared import collector
 
-with cold_start.importing():
+with collector.importing():
     from services.trigger import function
     from shared import bootstrap
 

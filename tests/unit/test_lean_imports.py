@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from shared import cold_start
+from shared import collector
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = ("listener", "trigger", "api", "admin")
@@ -210,7 +210,7 @@ def test_a_handler_is_imported_without_the_garbage_collector_and_leaves_it_on(fu
 
         def seen(phase, info):
             # How many objects each collection walks, once the handler's own import has begun.
-            if phase == "start" and "shared.cold_start" in sys.modules:
+            if phase == "start" and "shared.collector" in sys.modules:
                 generations = range(info["generation"] + 1)
                 walked.append(sum(len(gc.get_objects(generation)) for generation in generations))
 
@@ -226,12 +226,12 @@ def test_a_handler_is_imported_without_the_garbage_collector_and_leaves_it_on(fu
 
 
 def test_the_collector_is_left_as_it_was_found() -> None:
-    with cold_start.importing():
+    with collector.importing():
         assert not gc.isenabled()
     assert gc.isenabled()
     gc.disable()
     try:
-        with cold_start.importing():
+        with collector.importing():
             pass
         assert not gc.isenabled()
     finally:
