@@ -8,6 +8,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from services.api.errors import ApiError
 from shared.events.envelope import EventId
 from shared.events.submission import Name
+from shared.events.validation import message
 
 # Built by their first use: a request without names in its path (POST /lists) needs neither.
 _DEFERRED = ConfigDict(defer_build=True)
@@ -35,5 +36,5 @@ def valid_name(name: str, what: str, code: str) -> str:
     try:
         return _NAME.validate_python(name)
     except ValidationError as error:
-        problem = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        problem = message(error.errors(include_url=False)[0])
         raise ApiError(400, code, f"the {what} {name[:40]!r}: {problem}") from error

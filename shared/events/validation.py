@@ -5,8 +5,10 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from shared.events.envelope import SUBMITTED_MODELS, Envelope
+from shared.events.submission import NAME_PATTERN, name_problem
 
 
 class InvalidEvent(ValueError):
@@ -18,9 +20,17 @@ def describe(error: ValidationError) -> str:
     parts = []
     for problem in error.errors(include_url=False):
         where = ".".join(_shortened(str(step)) for step in problem["loc"]) or "document"
-        message = problem["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
+        parts.append(f"{where}: {message(problem)}")
     return "; ".join(parts)
+
+
+def message(problem: ErrorDetails) -> str:
+    """What is wrong, in pydantic's words or in a validator's, or for a name (the pattern's
+    refusal is worded by the character it found: "must not contain control characters (found
+    U+0007)")."""
+    if problem["type"] == "string_pattern_mismatch" and problem.get("ctx", {}).get("pattern") == NAME_PATTERN:
+        return name_problem(problem["input"])
+    return problem["msg"].removeprefix("Value error, ")
 
 
 def _shortened(step: str) -> str:
