@@ -17,13 +17,16 @@ from shared.lists import numbers
 from shared.lists.limits import MAX_ENTRIES_PER_SUBMISSION, MAX_NAME_LENGTH
 from shared.lists.user_list import ListType
 
-NAME_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]+$"
+_CONTROL_CHARACTERS = r"\u0000-\u001f\u007f-\u009f"
+"""Unicode's category Cc, written so that both pydantic-core's Rust regex and Python's read it."""
+
+NAME_PATTERN = rf"^[^{_CONTROL_CHARACTERS}]+$"
 """What a name may hold: no control characters (Unicode's category Cc). pydantic-core checks it
 in Rust, with the lengths, where a validator of ours would be a call into Python for each title,
 user and entry key (docs/benchmarks.md, Decoding). A lone surrogate, which no UTF-8 text can
 carry, is refused before it: pydantic-core cannot read it as a string."""
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
 
 
 def name_problem(value: str) -> str:
